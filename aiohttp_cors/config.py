@@ -1,0 +1,704 @@
+"""aiohttp glue: ``setup``, ``CorsConfig`` and the hooks that apply the compiled policy.
+
+``CorsConfig`` records what the user registers and validates it at once.  When the app
+starts it compiles every CORS-enabled resource into a ``ResourcePolicy`` (see policy.py).
+Two hooks then apply those policies:
+
+* a middleware placed first in the app answers preflights before any other middleware
+  (authentication must never block a preflight) and checks WebSocket handshakes;
+* an ``on_response_prepare`` handler adds CORS headers and ``Vary`` to actual responses,
+  error responses included.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Union
+
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractView
+from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
+
+from .decorators import handler_config, is_exempt
+from .errors import CorsConfigError, CorsSecurityWarning, ProblemCollector
+from .headers import vary_with
+from .options import ResourceOptions, options_from
+from .origins import (
+    OriginKey,
+    OriginKeyError,
+    OriginSpec,
+    describe_key,
+    parse_origin_key,
+    security_concerns,
+)
+from .policy import (
+    ACAC,
+    ACAO,
+    ACEH,
+    ACRH,
+    ACRM,
+    ACRPN,
+    NO_METHOD_TEXT,
+    NO_ORIGIN_TEXT,
+    PREFLIGHT_VARY,
+    OriginTable,
+    Refusal,
+    ResourcePolicy,
+    Rule,
+    expose_all_value,
+    judge_preflight,
+    layer_of,
+)
+
+logger: Final = logging.getLogger("aiohttp_cors")
+
+OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
+CorsMapping = Mapping[OriginKey, OptionsValue]
+ParsedConfig = tuple[tuple[OriginSpec, ResourceOptions], ...]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_CORS_RESPONSE_HEADERS: Final = (ACAO, ACAC, ACEH)
+_SUBAPP_RESOURCES: Final = (PrefixedSubAppResource, MatchedSubAppResource)
+
+
+class PreflightResponse(web.Response):
+    """The plugin's own answer to a preflight; the prepare hook leaves it alone."""
+
+
+def _refuse(text: str) -> PreflightResponse:
+    response = PreflightResponse(status=403, text=text)
+    response.headers[hdrs.VARY] = PREFLIGHT_VARY
+    return response
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside this package,
+    so it names the user's ``setup``/``add`` call, however deep inside we are."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("aiohttp_cors"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def _header_values(headers: Any, name: str) -> list[str]:
+    getall = getattr(headers, "getall", None)
+    if getall is not None:
+        return list(getall(name, ()))
+    value = headers.get(name)
+    return [] if value is None else [value]
+
+
+def _safe(value: str) -> str:
+    """A request value as it may appear in a log line: repr-escaped and shortened, so a
+    hostile header cannot forge or flood log lines."""
+    text = str(value)
+    return repr(text[:200] + ("..." if len(text) > 200 else ""))
+
+
+def _view_class(handler: object) -> type[web.View] | None:
+    if isinstance(handler, type) and issubclass(handler, AbstractView):
+        return handler  # type: ignore[return-value]
+    return None
+
+
+def _view_methods(view: type[web.View]) -> list[str]:
+    from .views import CorsViewMixin
+
+    methods = []
+    for method in sorted(hdrs.METH_ALL):
+        attribute = getattr(view, method.lower(), None)
+        if attribute is None:
+            continue
+        if method == hdrs.METH_OPTIONS and attribute is getattr(CorsViewMixin, "options", None):
+            continue
+        methods.append(method)
+    return methods
+
+
+def _describe_route(method: str, resource: web.AbstractResource | None) -> str:
+    where = resource.canonical if resource is not None else "?"
+    return f"route '{method} {where}'"
+
+
+@dataclass
+class _RouteEntry:
+    method: str  # upper case, or '*'
+    handler: Any
+    config: ParsedConfig | None
+    view: type[web.View] | None
+
+
+@dataclass
+class _Registration:
+    resource: web.AbstractResource
+    config: ParsedConfig | None = None
+    resource_added: bool = False
+    routes: list[_RouteEntry] = field(default_factory=list)
+
+
+class CorsConfig:
+    """CORS configuration of one aiohttp application.
+
+    Created by :func:`setup`; register resources and routes with :meth:`add`.
+    """
+
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        defaults: CorsMapping | None = None,
+        router_adapter: object = None,
+        all_routes: bool = False,
+        strict: bool = False,
+    ) -> None:
+        if router_adapter is not None:
+            warnings.warn(
+                "aiohttp_cors works with aiohttp's own router; the router_adapter argument "
+                "is ignored",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self._app = app
+        self._strict = strict
+        self._all_routes = all_routes
+        self._registrations: dict[web.AbstractResource, _Registration] = {}
+        self._routes_added: set[int] = set()
+        self._policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
+        self._compiled = False
+        self._app_policy: ResourcePolicy | None = None
+        self._parsed: dict[int, tuple[object, ParsedConfig]] = {}
+        self._defaults_raw: CorsMapping | None = None
+        self._defaults: ParsedConfig = ()
+        self.defaults = defaults
+        self._options_handler: Handler = self._answer_options
+
+    # -- configuration ------------------------------------------------------------------
+
+    @property
+    def defaults(self) -> CorsMapping | None:
+        """The ``defaults`` mapping, used for every CORS-enabled route and resource."""
+        return self._defaults_raw
+
+    @defaults.setter
+    def defaults(self, value: CorsMapping | None) -> None:
+        problems = ProblemCollector()
+        parsed = self._parse(value, "defaults", problems)
+        problems.raise_if_any()
+        self._defaults_raw = value
+        self._defaults = parsed
+        self._compiled = False
+
+    def _parse(self, config: object, where: str, problems: ProblemCollector) -> ParsedConfig:
+        """Validate one config mapping; collect its problems; warn about unsafe entries.
+
+        A mapping is parsed once: configs met again when the app compiles (a view's
+        ``cors_config``, a handler's ``@custom_cors``) reuse the result and warn only once.
+        """
+        if config is None:
+            return ()
+        cached = self._parsed.get(id(config))
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        if not isinstance(config, Mapping):
+            problems.add(f"Config must be mapping, got {config!r}")
+            return ()
+        parsed: list[tuple[OriginSpec, ResourceOptions]] = []
+        problems_before = len(problems.problems)
+        for key, value in config.items():
+            try:
+                spec = parse_origin_key(key)
+            except OriginKeyError as exc:
+                problems.add(f"{where}: {exc}")
+                continue
+            except ValueError as exc:
+                problems.add(str(exc))
+                continue
+            try:
+                options = options_from(value)
+            except CorsConfigError as exc:
+                problems.problems.extend(
+                    f"{where}, origin {describe_key(key)}: {p}" for p in exc.problems
+                )
+                continue
+            except ValueError as exc:
+                problems.add(str(exc))
+                continue
+            for concern in security_concerns(
+                spec,
+                credentials=options.allow_credentials,
+                expose_all=options.expose_headers == "*" and options.allow_credentials,
+            ):
+                message = f"{where}, origin {describe_key(key)}: {concern}"
+                if self._strict:
+                    problems.add(f"{message} (refused by strict mode)")
+                else:
+                    warnings.warn(message, CorsSecurityWarning, stacklevel=_caller_stacklevel())
+            parsed.append((spec, options))
+        result = tuple(parsed)
+        if len(problems.problems) == problems_before:
+            self._parsed[id(config)] = (config, result)
+        return result
+
+    def add(
+        self,
+        routing_entity: Any,
+        config: CorsMapping | None = None,
+        webview: bool = False,
+    ) -> Any:
+        """Enable CORS on a resource or route with *config* (origin -> options).
+
+        Accepts a resource, a route, a static resource, a ``'*'`` route or a route to a
+        ``web.View`` class.  Returns *routing_entity*.  Every problem in *config* is
+        reported at once in a :class:`CorsConfigError`.
+        """
+        if webview:
+            warnings.warn(
+                "webview=True is not needed: web.View routes are detected automatically",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        if isinstance(routing_entity, web.AbstractRoute):
+            self._add_route(routing_entity, config)
+        elif isinstance(routing_entity, web.AbstractResource):
+            self._add_resource(routing_entity, config)
+        else:
+            raise ValueError(
+                f"Resource or route expected, got {routing_entity!r}: pass what "
+                "app.router.add_route(), add_resource(), add_static() or add_view() returned"
+            )
+        self._compiled = False
+        return routing_entity
+
+    def _check_addable(self, resource: web.AbstractResource) -> None:
+        if isinstance(resource, _SUBAPP_RESOURCES):
+            raise ValueError(
+                f"{resource!r} is a sub-application: add the sub-application's routes, "
+                "or use setup(app, all_routes=True)"
+            )
+
+    def _add_resource(self, resource: web.AbstractResource, config: CorsMapping | None) -> None:
+        self._check_addable(resource)
+        registration = self._registrations.get(resource)
+        if registration is not None:
+            if registration.resource_added:
+                raise ValueError(f"CORS is already configured for resource {resource!r}")
+            raise ValueError(
+                f"CORS is already configured for routes of resource {resource!r}: "
+                "add the resource before its routes"
+            )
+        problems = ProblemCollector()
+        parsed = self._parse(config, f"resource {resource.canonical!r}", problems)
+        problems.raise_if_any()
+        self._registrations[resource] = _Registration(resource, parsed, resource_added=True)
+
+    def _add_route(self, route: web.AbstractRoute, config: CorsMapping | None) -> None:
+        resource = route.resource
+        if resource is None:
+            raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
+        self._check_addable(resource)
+        if id(route) in self._routes_added:
+            raise ValueError(f"CORS is already configured for route {route!r}")
+        method = route.method
+        view = _view_class(route.handler)
+        where = _describe_route(method, resource)
+        problems = ProblemCollector()
+        if view is not None:
+            self._check_view(view, config, where, problems)
+        parsed = self._parse(config, where, problems) if config is not None else None
+        self._parse(handler_config(route.handler), where, problems)
+        problems.raise_if_any()
+        registration = self._registrations.setdefault(resource, _Registration(resource))
+        registration.routes.append(_RouteEntry(method, route.handler, parsed, view))
+        self._routes_added.add(id(route))
+
+    def _check_view(
+        self,
+        view: type[web.View],
+        config: CorsMapping | None,
+        where: str,
+        problems: ProblemCollector,
+    ) -> None:
+        from .views import CorsViewMixin
+
+        if issubclass(view, CorsViewMixin):
+            self._parse(getattr(view, "cors_config", None), where, problems)
+            for method in _view_methods(view):
+                self._parse(
+                    handler_config(getattr(view, method.lower())), f"{where} {method}", problems
+                )
+        elif config is None and not self._all_routes:
+            raise ValueError(
+                f"{view.__qualname__} is a web.View without CorsViewMixin: pass its CORS "
+                "config to cors.add(route, {...}), or inherit aiohttp_cors.CorsViewMixin"
+            )
+
+    # -- compilation --------------------------------------------------------------------
+
+    def _routers(self) -> Iterator[web.UrlDispatcher]:
+        apps = [self._app]
+        while apps:
+            app = apps.pop()
+            yield app.router
+            for resource in app.router.resources():
+                if isinstance(resource, _SUBAPP_RESOURCES):
+                    apps.append(resource.get_info()["app"])
+
+    def _entries_for(self, registration: _Registration) -> list[_RouteEntry]:
+        if registration.routes or registration.resource_added or not self._all_routes:
+            return registration.routes
+        return []
+
+    def _app_wide_registration(self, resource: web.AbstractResource) -> _Registration | None:
+        """Registration of a resource nobody added, in app-wide mode."""
+        routes = []
+        for route in resource:
+            if route.method == hdrs.METH_OPTIONS and route.handler == self._options_handler:
+                continue
+            handler = route.handler
+            if is_exempt(handler):
+                continue
+            view = _view_class(handler)
+            routes.append(_RouteEntry(route.method, handler, None, view))
+        if not routes:
+            return None
+        return _Registration(resource, None, routes=routes)
+
+    def _layers_for_view(
+        self,
+        entry: _RouteEntry,
+        view: type[web.View],
+        method: str,
+        problems: ProblemCollector,
+        resource: web.AbstractResource | None = None,
+    ) -> list[ParsedConfig]:
+        where = _describe_route(method, resource)
+        layers = [self._parse(handler_config(getattr(view, method.lower())), where, problems)]
+        layers.append(self._parse(getattr(view, "cors_config", None), where, problems))
+        if entry.config is not None:
+            layers.append(entry.config)
+        return layers
+
+    def _build_policy(
+        self, group: list[web.AbstractResource], problems: ProblemCollector
+    ) -> ResourcePolicy | None:
+        resource_layers: list[ParsedConfig] = []
+        route_layers: dict[str, list[ParsedConfig]] = {}
+        any_layers: list[ParsedConfig] | None = None
+        for resource in group:
+            registration = self._registrations.get(resource)
+            if registration is None and self._all_routes:
+                registration = self._app_wide_registration(resource)
+            if registration is None:
+                continue
+            if registration.config:
+                resource_layers.append(registration.config)
+            for entry in registration.routes:
+                where = _describe_route(entry.method, resource)
+                handler_layer = self._parse(handler_config(entry.handler), where, problems)
+                if entry.view is not None:
+                    methods = (
+                        _view_methods(entry.view)
+                        if entry.method == hdrs.METH_ANY
+                        else [entry.method]
+                    )
+                    for method in methods:
+                        layers = self._layers_for_view(
+                            entry, entry.view, method, problems, resource
+                        )
+                        route_layers.setdefault(method, layers)
+                    continue
+                layers = [handler_layer]
+                if entry.config is not None:
+                    layers.append(entry.config)
+                if entry.method == hdrs.METH_ANY:
+                    any_layers = layers
+                else:
+                    route_layers.setdefault(entry.method, layers)
+        if not route_layers and any_layers is None and not resource_layers:
+            if not any(
+                (reg := self._registrations.get(r)) is not None and reg.resource_added
+                for r in group
+            ):
+                return None
+        tail = [*resource_layers, self._defaults]
+        if hdrs.METH_GET in route_layers:
+            route_layers.setdefault(hdrs.METH_HEAD, route_layers[hdrs.METH_GET])
+        tables = {
+            method: OriginTable.build([layer_of(c) for c in layers + tail])
+            for method, layers in route_layers.items()
+        }
+        any_table = (
+            OriginTable.build([layer_of(c) for c in any_layers + tail])
+            if any_layers is not None
+            else None
+        )
+        fallback = OriginTable.build([layer_of(c) for c in tail])
+        label = group[0].canonical
+        return ResourcePolicy(label, tables, fallback, any_table is not None, any_table)
+
+    def _compile(self) -> None:
+        """Compile every CORS-enabled resource; give each path an OPTIONS route."""
+        problems = ProblemCollector()
+        policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
+        seen: set[web.AbstractResource] = set()
+        groups: list[list[web.AbstractResource]] = []
+        for router in self._routers():
+            by_path: dict[str, list[web.AbstractResource]] = {}
+            for resource in router.resources():
+                if isinstance(resource, _SUBAPP_RESOURCES):
+                    continue
+                if resource in self._registrations or self._all_routes:
+                    by_path.setdefault(resource.canonical, []).append(resource)
+                    seen.add(resource)
+            groups.extend(by_path.values())
+        # Resources registered here but living in a router this app does not reach.
+        groups.extend([r] for r in self._registrations if r not in seen)
+        for group in groups:
+            policy = self._build_policy(group, problems)
+            if policy is None:
+                continue
+            for resource in group:
+                policies[resource] = policy
+            self._ensure_options_route(group)
+        problems.raise_if_any()
+        self._policies = policies
+        if self._all_routes:
+            fallback = OriginTable.build([layer_of(self._defaults)])
+            self._app_policy = ResourcePolicy("(no route)", {}, fallback, True, fallback)
+        self._compiled = True
+
+    def _ensure_options_route(self, group: list[web.AbstractResource]) -> None:
+        """Make OPTIONS requests to the path resolve to a resource (not a 405), so the
+        middleware can tell which policy applies; a user's own OPTIONS route is kept."""
+        for resource in group:
+            for route in resource:
+                if route.method in (hdrs.METH_OPTIONS, hdrs.METH_ANY):
+                    return
+        first = group[0]
+        if isinstance(first, web.StaticResource):
+            first.set_options_route(self._options_handler)
+        elif isinstance(first, web.Resource):
+            first.add_route(hdrs.METH_OPTIONS, self._options_handler)
+
+    def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
+        """The policy that applies to a request handled by *view*.
+
+        The compiled policy of the matched resource when there is one; otherwise (a view
+        reached in a way the plugin did not see, or a hand-made request) one compiled from
+        the view's own config chain and the defaults.
+        """
+        if isinstance(request, web.BaseRequest):
+            policy = self._policy_of(request)
+            if policy is not None:
+                return policy
+        problems = ProblemCollector()
+        entry = _RouteEntry(hdrs.METH_ANY, view, None, view)
+        tables = {
+            method: OriginTable.build(
+                [layer_of(c) for c in self._layers_for_view(entry, view, method, problems)]
+                + [layer_of(self._defaults)]
+            )
+            for method in _view_methods(view)
+        }
+        problems.raise_if_any()
+        fallback = OriginTable.build([layer_of(self._defaults)])
+        return ResourcePolicy(view.__qualname__, tables, fallback)
+
+    async def _on_startup(self, app: web.Application) -> None:
+        self._compile()
+
+    # -- request time -------------------------------------------------------------------
+
+    def _policy_of(self, request: web.Request) -> ResourcePolicy | None:
+        if not self._compiled:
+            self._compile()
+        match_info = request.match_info
+        policy = self._policies.get(match_info.route.resource)
+        if policy is None and self._app_policy is not None:
+            if match_info.http_exception is not None:
+                return self._app_policy
+        return policy
+
+    async def _rule_for(self, table: OriginTable, origin: str) -> Rule | None:
+        if table.has_async:
+            return await table.match_async(origin)
+        return table.match(origin)
+
+    async def answer_preflight(
+        self, request: web.Request, policy: ResourcePolicy
+    ) -> PreflightResponse:
+        """Answer an OPTIONS request on a CORS-enabled resource as a preflight."""
+        headers = request.headers
+        origin = headers.get(hdrs.ORIGIN)
+        if origin is None:
+            return self._refused(request, policy, NO_ORIGIN_TEXT, None)
+        method = headers.get(ACRM)
+        if method is None:
+            return self._refused(request, policy, NO_METHOD_TEXT, origin)
+        table, routed = policy.table_for(method)
+        rule = await self._rule_for(table, origin)
+        verdict = judge_preflight(
+            origin=origin,
+            method=method,
+            rule=rule,
+            routed=routed,
+            table_empty=table.empty,
+            request_headers=_header_values(headers, ACRH),
+            private_network=headers.get(ACRPN) == "true",
+        )
+        if isinstance(verdict, Refusal):
+            return self._refused(request, policy, verdict.text, origin)
+        response = PreflightResponse()
+        response_headers = response.headers
+        for name, value in verdict:
+            response_headers[name] = value
+        response_headers[hdrs.VARY] = PREFLIGHT_VARY
+        return response
+
+    def _refused(
+        self, request: web.Request, policy: ResourcePolicy, text: str, origin: str | None
+    ) -> PreflightResponse:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "preflight refused: %s (origin=%s, path=%s, route=%s)",
+                text.removeprefix("CORS preflight request failed: "),
+                _safe(origin) if origin is not None else "none",
+                _safe(request.path),
+                _safe(policy.label),
+            )
+        return _refuse(text)
+
+    async def _answer_options(self, request: web.Request) -> web.StreamResponse:
+        """Handler of the OPTIONS route the plugin adds to CORS-enabled resources."""
+        policy = self._policy_of(request)
+        if policy is None:
+            raise web.HTTPMethodNotAllowed(request.method, ())
+        return await self.answer_preflight(request, policy)
+
+    def _middleware(self) -> Any:
+        @web.middleware
+        async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+            method = request.method
+            if method == hdrs.METH_OPTIONS:
+                if ACRM in request.headers:
+                    policy = self._policy_of(request)
+                    if policy is not None:
+                        return await self.answer_preflight(request, policy)
+            elif method == hdrs.METH_GET and hdrs.UPGRADE in request.headers:
+                refusal = await self._check_websocket(request)
+                if refusal is not None:
+                    return refusal
+            return await handler(request)
+
+        return cors_middleware
+
+    async def _check_websocket(self, request: web.Request) -> web.StreamResponse | None:
+        """Refuse a WebSocket handshake from an origin the route does not allow.
+
+        Browsers apply no CORS check to WebSockets, so without this any site could open a
+        socket with the user's cookies (cross-site WebSocket hijacking).
+        """
+        if request.headers.get(hdrs.UPGRADE, "").lower() != "websocket":
+            return None
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin is None:
+            return None  # not a browser: nothing to protect against
+        policy = self._policy_of(request)
+        if policy is None:
+            return None
+        table, _ = policy.table_for(hdrs.METH_GET)
+        if await self._rule_for(table, origin) is not None:
+            return None
+        if origin == _own_origin(request):
+            return None
+        text = f"CORS WebSocket handshake refused: origin '{origin[:256]}' is not allowed"
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "websocket handshake refused (origin=%s, path=%s, route=%s)",
+                _safe(origin),
+                _safe(request.path),
+                _safe(policy.label),
+            )
+        return web.Response(status=403, text=text)
+
+    async def _on_response_prepare(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        if isinstance(response, PreflightResponse):
+            return
+        policy = self._policy_of(request)
+        if policy is None:
+            return
+        headers = response.headers
+        # ACAO depends on the Origin: caches must keep one copy per Origin, including the
+        # answers to requests without Origin or from refused origins.
+        vary = vary_with(headers.getall(hdrs.VARY, ()), "Origin")
+        if vary is not None:
+            headers[hdrs.VARY] = vary
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin is None:
+            return
+        table, _ = policy.table_for(request.method)
+        rule = await self._rule_for(table, origin)
+        if rule is None:
+            # The plugin owns CORS headers on CORS-enabled resources: a refused origin
+            # must not be able to read, whatever the handler set.
+            for name in _CORS_RESPONSE_HEADERS:
+                headers.popall(name, None)
+            return
+        headers[ACAO] = origin
+        headers.popall(ACAC, None)
+        for name, value in rule.actual_extra:
+            headers[name] = value
+        if rule.expose_all:
+            exposed = expose_all_value(headers.keys())
+            if exposed is not None:
+                headers[ACEH] = exposed
+            else:
+                headers.popall(ACEH, None)
+
+
+def _own_origin(request: web.Request) -> str:
+    scheme = request.scheme
+    host = request.host.lower()
+    default = ":443" if scheme == "https" else ":80"
+    host = host.removesuffix(default)
+    return f"{scheme}://{host}"
+
+
+def setup(
+    app: web.Application,
+    *,
+    defaults: CorsMapping | None = None,
+    all_routes: bool = False,
+    strict: bool = False,
+) -> CorsConfig:
+    """Enable CORS for *app* and return its :class:`CorsConfig`.
+
+    :param defaults: origin -> options used wherever a route or resource has no entry of
+        its own.
+    :param all_routes: enable CORS with *defaults* on every route of the app and its
+        sub-applications (except ``@cors_exempt`` handlers), added before or after this
+        call; router 404/405 answers get CORS headers too.
+    :param strict: turn every :class:`CorsSecurityWarning` into a :class:`CorsConfigError`.
+    """
+    if app.frozen or app.middlewares.frozen:
+        raise RuntimeError(
+            "aiohttp_cors.setup() must run before the application starts or is added as a "
+            "sub-application (add_subapp freezes it)"
+        )
+    cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
+    app[APP_CONFIG_KEY] = cors
+    app.middlewares.insert(0, cors._middleware())
+    app.on_response_prepare.append(cors._on_response_prepare)
+    app.on_startup.append(cors._on_startup)
+    return cors
+
+
+APP_CONFIG_KEY: Final = web.AppKey("aiohttp_cors", CorsConfig)

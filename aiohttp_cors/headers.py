@@ -1,0 +1,114 @@
+"""Pure helpers for the HTTP header grammar the CORS protocol relies on.
+
+Nothing here imports aiohttp: it works on plain strings so it can be unit-tested in
+isolation and reused by the configuration compiler and the request path alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+# RFC 9110 token: 1*tchar.
+_TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+#: Upper bound, in characters, on all ``Access-Control-Request-Headers`` lines of one
+#: request together.  A browser lists only the names of non-safelisted headers the page
+#: set; 8 KiB (aiohttp's own default limit for one header line) is far above anything
+#: real and keeps the work per request bounded whatever the client sends.
+MAX_REQUEST_HEADERS_LENGTH: Final = 8192
+
+#: Upper bound on the number of names in ``Access-Control-Request-Headers``.
+MAX_REQUEST_HEADERS_COUNT: Final = 256
+
+#: Response headers a browser always lets a page read (Fetch: CORS-safelisted response
+#: header names), in lower case.
+SAFELISTED_RESPONSE_HEADERS: Final = frozenset(
+    {
+        "cache-control",
+        "content-language",
+        "content-length",
+        "content-type",
+        "expires",
+        "last-modified",
+        "pragma",
+    }
+)
+
+#: Response headers a page can never read, whatever the server exposes.
+NEVER_EXPOSED_RESPONSE_HEADERS: Final = frozenset({"set-cookie", "set-cookie2"})
+
+#: Methods a browser sends upper-cased whatever the page wrote (Fetch: normalize).
+NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
+
+#: Methods a browser refuses to send at all (Fetch: forbidden method).
+FORBIDDEN_METHODS: Final = frozenset({"CONNECT", "TRACE", "TRACK"})
+
+
+def is_token(value: str) -> bool:
+    """Whether *value* is an HTTP token (a valid header name or method)."""
+    return _TOKEN_RE.fullmatch(value) is not None
+
+
+class RequestHeadersError(ValueError):
+    """``Access-Control-Request-Headers`` is not something a browser would send."""
+
+
+def parse_request_headers(values: Sequence[str]) -> tuple[str, ...]:
+    """Parse the ``Access-Control-Request-Headers`` lines of a preflight.
+
+    Lenient where real clients differ (spaces, letter case, empty elements, several header
+    lines) and strict where a browser never strays (every name must be a token).  Returns
+    the lower-cased names, de-duplicated, in first-seen order.  The size is checked before
+    any splitting, so an oversized value costs no more than a normal one.
+    """
+    if not values:
+        return ()
+    total = 0
+    for value in values:
+        total += len(value)
+    if total > MAX_REQUEST_HEADERS_LENGTH:
+        raise RequestHeadersError(
+            f"'Access-Control-Request-Headers' is {total} characters long, "
+            f"more than the limit of {MAX_REQUEST_HEADERS_LENGTH}"
+        )
+    names: dict[str, None] = {}
+    for value in values:
+        for element in value.split(","):
+            name = element.strip(" \t")
+            if not name:
+                continue
+            if not is_token(name):
+                raise RequestHeadersError(
+                    f"'Access-Control-Request-Headers' holds {name[:64]!r}, "
+                    "which is not a header name"
+                )
+            names[name.lower()] = None
+            if len(names) > MAX_REQUEST_HEADERS_COUNT:
+                raise RequestHeadersError(
+                    "'Access-Control-Request-Headers' names more than "
+                    f"{MAX_REQUEST_HEADERS_COUNT} headers"
+                )
+    return tuple(names)
+
+
+def vary_with(existing: Iterable[str], name: str) -> str | None:
+    """Return a ``Vary`` value that adds *name* to the *existing* Vary lines.
+
+    Returns ``None`` when nothing needs to change: *name* is already listed (in any case),
+    or ``Vary: *`` already varies on everything.
+    """
+    parts: list[str] = []
+    wanted = name.lower()
+    for line in existing:
+        for element in line.split(","):
+            element = element.strip()
+            if not element:
+                continue
+            lowered = element.lower()
+            if lowered == "*" or lowered == wanted:
+                return None
+            parts.append(element)
+    parts.append(name)
+    return ", ".join(parts)

@@ -1,0 +1,406 @@
+"""Origin keys: parsing and validating what users write, and matching what browsers send.
+
+A config maps *origin keys* to options.  A key is one of:
+
+* an exact serialized origin, ``"https://app.example.com"`` (or the literal ``"null"``);
+* ``"*"``: every origin;
+* ``"https://*.example.com"``: any subdomain, at any depth, never the apex;
+* ``"http://localhost:*"``: any port, or none (both wildcards may be combined);
+* a compiled ``re.Pattern``: must match the whole origin;
+* a callable ``origin -> bool`` or ``async origin -> bool``.
+
+Configured keys are validated strictly (the mistakes users make are reported with the fix);
+request origins are matched only after a cheap syntax check, so junk is never reflected.
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Final, Union
+from urllib.parse import urlsplit
+
+#: Origins longer than this are refused without further work.  A serialized origin is a
+#: scheme, a host of at most 253 characters and a port: 1 KiB leaves ample room.
+MAX_ORIGIN_LENGTH: Final = 1024
+
+_DEFAULT_PORTS: Final = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+# What a browser sends: lower-case scheme and host, optional port, nothing else.
+_SERIALIZED_ORIGIN_RE: Final = re.compile(
+    r"([a-z][a-z0-9+.\-]*)://(\[[0-9a-f:.]+\]|[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*)(?::([0-9]{1,5}))?"
+)
+
+OriginPredicate = Union[  # noqa: UP007 - evaluated at runtime
+    Callable[[str], bool], Callable[[str], Awaitable[bool]]
+]
+OriginKey = Union[str, "re.Pattern[str]", OriginPredicate]
+
+
+@dataclass(frozen=True)
+class ParsedOrigin:
+    """A request origin split into parts (only for syntactically valid origins)."""
+
+    scheme: str
+    host: str
+    port: str  # "" when absent
+
+
+def parse_request_origin(origin: str) -> ParsedOrigin | None:
+    """Split a request's Origin value, or return ``None`` if no browser would send it."""
+    if len(origin) > MAX_ORIGIN_LENGTH:
+        return None
+    match = _SERIALIZED_ORIGIN_RE.fullmatch(origin)
+    if match is None:
+        return None
+    scheme, host, port = match.group(1), match.group(2), match.group(3) or ""
+    return ParsedOrigin(scheme, host, port)
+
+
+def is_sendable_origin(origin: str) -> bool:
+    """Whether *origin* is a value a browser could send (a serialized origin or ``null``)."""
+    return origin == "null" or parse_request_origin(origin) is not None
+
+
+# --- configured keys -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExactOrigin:
+    origin: str
+
+
+@dataclass(frozen=True)
+class AnyOrigin:
+    pass
+
+
+@dataclass(frozen=True)
+class WildcardOrigin:
+    """``scheme://*.parent[:port]`` and/or ``scheme://host:*``.
+
+    ``parent`` is set for subdomain wildcards (then ``host`` is empty); ``port`` is ``""``
+    for none, a number, or ``"*"`` for any port (or none).
+    """
+
+    text: str
+    scheme: str
+    host: str
+    parent: str
+    port: str
+
+    def matches(self, origin: ParsedOrigin) -> bool:
+        if origin.scheme != self.scheme:
+            return False
+        if self.port != "*" and origin.port != self.port:
+            return False
+        if self.parent:
+            # Whole labels only: "evil-example.com" must not match "*.example.com".
+            return origin.host.endswith("." + self.parent)
+        return origin.host == self.host
+
+
+@dataclass(frozen=True)
+class RegexOrigin:
+    pattern: re.Pattern[str]
+
+    def matches(self, origin: str) -> bool:
+        # fullmatch whatever anchors the user wrote: "https://a\.example\.com" must not
+        # match "https://a.example.com.evil.net".
+        return self.pattern.fullmatch(origin) is not None
+
+
+@dataclass(frozen=True)
+class PredicateOrigin:
+    predicate: OriginPredicate
+    is_async: bool
+
+
+OriginSpec = Union[ExactOrigin, AnyOrigin, WildcardOrigin, RegexOrigin, PredicateOrigin]  # noqa: UP007
+
+
+class OriginKeyError(ValueError):
+    """A configured origin key is not valid; the message says why and how to fix it."""
+
+
+def describe_key(key: object) -> str:
+    """How to name *key* in messages."""
+    if isinstance(key, re.Pattern):
+        return f"re.compile({key.pattern!r})"
+    if callable(key):
+        return getattr(key, "__qualname__", repr(key))
+    return repr(key)
+
+
+def parse_origin_key(key: object) -> OriginSpec:
+    """Validate one configured origin key and turn it into a matcher spec.
+
+    Raises ``OriginKeyError`` with the exact value and a suggested fix, or ``ValueError``
+    with aiohttp-cors 0.8.1's text for keys of a wrong type.
+    """
+    if isinstance(key, str):
+        if key == "*":
+            return AnyOrigin()
+        if key == "null":
+            return ExactOrigin("null")
+        if "*" in key:
+            return _parse_wildcard(key)
+        _check_serialized(key)
+        return ExactOrigin(key)
+    if isinstance(key, re.Pattern):
+        if not isinstance(key.pattern, str):
+            raise OriginKeyError(f"origin pattern {key!r} must be a str pattern, not bytes")
+        return RegexOrigin(key)
+    if callable(key):
+        return PredicateOrigin(key, _is_async_callable(key))
+    raise ValueError(f"Origin must be string, got {key!r}")
+
+
+def _is_async_callable(func: object) -> bool:
+    if inspect.iscoroutinefunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004 - looking for an async __call__
+    return inspect.iscoroutinefunction(call)
+
+
+def _canonical(key: str) -> str | None:
+    """Best-effort serialized form of what the user probably meant, for suggestions."""
+    candidate = key.strip()
+    if "://" not in candidate:
+        candidate = "https://" + candidate.lstrip("/")
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if not host or not parts.scheme:
+        return None
+    scheme = parts.scheme.lower()
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError:
+        return None
+    if ":" in ascii_host:
+        ascii_host = f"[{ascii_host}]"
+    port_text = "" if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f":{port}"
+    return f"{scheme}://{ascii_host}{port_text}"
+
+
+def _check_serialized(key: str) -> None:
+    """Raise ``OriginKeyError`` unless *key* is exactly what a browser sends as Origin."""
+    match = _SERIALIZED_ORIGIN_RE.fullmatch(key) if len(key) <= MAX_ORIGIN_LENGTH else None
+    if match is not None:
+        scheme, host, port = match.group(1), match.group(2), match.group(3)
+        if port is None or (
+            port != _DEFAULT_PORTS.get(scheme) and port[0] != "0" and 0 < int(port) < 65536
+        ):
+            _check_host(key, host)
+            return
+    raise OriginKeyError(_explain_bad_origin(key))
+
+
+def _check_host(key: str, host: str) -> None:
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise OriginKeyError(f"origin {key!r} has an invalid IPv6 address {host!r}") from None
+        if ipaddress.IPv6Address(host[1:-1]).compressed != host[1:-1]:
+            raise OriginKeyError(
+                f"origin {key!r} is not in the form browsers send: did you mean "
+                f"'{key.replace(host, '[' + ipaddress.IPv6Address(host[1:-1]).compressed + ']')}'?"
+            )
+        return
+    for label in host.split("."):
+        if len(label) > 63 or label.startswith("-") or label.endswith("-"):
+            raise OriginKeyError(f"origin {key!r} has an invalid host name {host!r}")
+
+
+def _explain_bad_origin(key: str) -> str:
+    suggestion = _canonical(key)
+    hint = f": did you mean {suggestion!r}?" if suggestion and suggestion != key else ""
+    if not key:
+        return "origin '' is empty: write a serialized origin such as 'https://example.com'"
+    if "://" not in key:
+        return f"origin {key!r} has no scheme (an origin is scheme://host[:port]){hint}"
+    scheme, _, rest = key.partition("://")
+    if any(char in rest for char in "/?#"):
+        return f"origin {key!r} has a path, query or trailing slash; an origin has none{hint}"
+    if "@" in rest:
+        return f"origin {key!r} has user info; an origin has none{hint}"
+    if key != key.lower():
+        return f"origin {key!r} has upper-case letters; browsers send origins in lower case{hint}"
+    if not key.isascii():
+        return f"origin {key!r} has a non-ASCII host; browsers send the punycode form{hint}"
+    port = rest.rpartition(":")[2] if not rest.endswith("]") and ":" in rest else ""
+    if port and _DEFAULT_PORTS.get(scheme) == port:
+        return f"origin {key!r} names the default port, which browsers leave out{hint}"
+    return f"origin {key!r} is not a serialized origin (scheme://host[:port]){hint}"
+
+
+def _parse_wildcard(key: str) -> WildcardOrigin:
+    scheme, sep, rest = key.partition("://")
+    problem = OriginKeyError(
+        f"origin pattern {key!r} is not understood: write 'https://*.example.com' for any "
+        "subdomain or 'http://localhost:*' for any port"
+    )
+    if not sep or not scheme or "*" in scheme:
+        raise problem
+    host, colon, port = rest.rpartition(":") if not rest.endswith("]") else (rest, "", "")
+    if not colon:
+        host, port = rest, ""
+    if port == "*":
+        pass
+    elif "*" in port:
+        raise problem
+    parent = ""
+    if host.startswith("*."):
+        parent = host[2:]
+        if "*" in parent or not parent:
+            raise problem
+        checked_host = parent
+    elif "*" in host:
+        raise OriginKeyError(
+            f"origin pattern {key!r} puts '*' inside a host label; only a whole leading "
+            "label ('https://*.example.com') or the whole port ('http://localhost:*') may be '*'"
+        )
+    else:
+        checked_host = host
+    # Validate the rest as if it were an exact origin, reusing the same explanations.
+    sample_port = "" if port in ("", "*") else f":{port}"
+    sample = f"{scheme}://{checked_host}{sample_port}"
+    try:
+        _check_serialized(sample)
+    except OriginKeyError as exc:
+        raise OriginKeyError(f"origin pattern {key!r}: {exc}") from None
+    return WildcardOrigin(key, scheme, "" if parent else host, parent, port)
+
+
+# --- security review of keys -----------------------------------------------------------
+
+#: Suffixes under which anyone can get a subdomain: a wildcard over one of these is as
+#: open as "*".  A curated list of common hosting and registry suffixes; any single-label
+#: suffix (a top-level domain) counts too.
+PUBLIC_SUFFIXES: Final = frozenset(
+    {
+        "github.io",
+        "githubusercontent.com",
+        "gitlab.io",
+        "herokuapp.com",
+        "herokuapp.net",
+        "vercel.app",
+        "now.sh",
+        "netlify.app",
+        "netlify.com",
+        "pages.dev",
+        "workers.dev",
+        "web.app",
+        "firebaseapp.com",
+        "appspot.com",
+        "azurewebsites.net",
+        "azurestaticapps.net",
+        "cloudfront.net",
+        "amazonaws.com",
+        "s3.amazonaws.com",
+        "elasticbeanstalk.com",
+        "blogspot.com",
+        "wordpress.com",
+        "glitch.me",
+        "repl.co",
+        "replit.app",
+        "replit.dev",
+        "onrender.com",
+        "fly.dev",
+        "ngrok.io",
+        "ngrok-free.app",
+        "ngrok.app",
+        "trycloudflare.com",
+        "surge.sh",
+        "vercel.dev",
+        "deno.dev",
+        "railway.app",
+        "up.railway.app",
+        "bitbucket.io",
+        "codeberg.page",
+        "readthedocs.io",
+        "pythonanywhere.com",
+        "translate.goog",
+        "co.uk",
+        "org.uk",
+        "ac.uk",
+        "gov.uk",
+        "com.au",
+        "net.au",
+        "org.au",
+        "co.jp",
+        "ne.jp",
+        "or.jp",
+        "co.nz",
+        "co.za",
+        "com.br",
+        "com.cn",
+        "com.mx",
+        "co.in",
+        "co.kr",
+        "com.tr",
+        "com.tw",
+        "com.sg",
+        "com.hk",
+        "co.il",
+        "com.ar",
+        "eu.org",
+    }
+)
+
+_LOOPBACK_HOSTS: Final = frozenset({"localhost", "[::1]"})
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in _LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def security_concerns(spec: OriginSpec, *, credentials: bool, expose_all: bool) -> list[str]:
+    """Why letting *spec* read responses with these options may expose users' data."""
+    concerns: list[str] = []
+    if isinstance(spec, WildcardOrigin) and spec.parent:
+        if "." not in spec.parent or spec.parent in PUBLIC_SUFFIXES:
+            concerns.append(
+                f"{spec.text!r} matches every site under the public suffix {spec.parent!r}, "
+                "which anyone can register: list your own subdomains instead"
+            )
+    if not credentials:
+        return concerns
+    if isinstance(spec, AnyOrigin):
+        concerns.append(
+            "allow_credentials=True with origin '*' lets every website read responses with "
+            "your users' cookies: list the origins you trust instead"
+        )
+    elif isinstance(spec, ExactOrigin) and spec.origin == "null":
+        concerns.append(
+            "allow_credentials=True with origin 'null' trusts sandboxed iframes and data: URLs "
+            "of any site: remove 'null' or the credentials"
+        )
+    elif isinstance(spec, (ExactOrigin, WildcardOrigin)):
+        text = spec.origin if isinstance(spec, ExactOrigin) else spec.text
+        scheme, _, rest = text.partition("://")
+        host = rest.rpartition(":")[0] if ":" in rest and not rest.endswith("]") else rest
+        if scheme == "http" and not is_loopback_host(host.removeprefix("*.")):
+            concerns.append(
+                f"allow_credentials=True with plain-http origin {text!r}: anyone on the network "
+                "path can inject script into that origin and read your users' data; use https"
+            )
+    if expose_all:
+        concerns.append(
+            "expose_headers='*' with allow_credentials=True exposes every response header, "
+            "including ones that may carry secrets: list the headers to expose"
+        )
+    return concerns
