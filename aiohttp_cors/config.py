@@ -516,13 +516,22 @@ class CorsConfig:
     # -- request time -------------------------------------------------------------------
 
     def _policy_of(self, request: web.Request) -> ResourcePolicy | None:
+        """The policy of the resource the request matched, if CORS is enabled on it."""
         if not self._compiled:
             self._compile()
-        match_info = request.match_info
-        policy = self._policies.get(match_info.route.resource)
-        if policy is None and self._app_policy is not None:
-            if match_info.http_exception is not None:
-                return self._app_policy
+        return self._policies.get(request.match_info.route.resource)
+
+    def _response_policy(self, request: web.Request) -> ResourcePolicy | None:
+        """Like ``_policy_of``, but in app-wide mode the router's own 404/405 answers to
+        actual requests get CORS headers too, so the page can read the error."""
+        policy = self._policy_of(request)
+        if (
+            policy is None
+            and self._app_policy is not None
+            and request.match_info.http_exception is not None
+            and not (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
+        ):
+            return self._app_policy
         return policy
 
     async def _rule_for(self, table: OriginTable, origin: str) -> Rule | None:
@@ -632,7 +641,7 @@ class CorsConfig:
     ) -> None:
         if isinstance(response, PreflightResponse):
             return
-        policy = self._policy_of(request)
+        policy = self._response_policy(request)
         if policy is None:
             return
         headers = response.headers

@@ -1,0 +1,443 @@
+"""The CORS doctor: behave like a browser against any server and explain what it would do.
+
+:func:`check` decides whether a browser would send a preflight, sends it the way a browser does,
+checks it, sends the actual request (if the preflight let it through), checks that, and returns
+a :class:`Report`: the verdict, every failed rule in plain words with the header values seen, and
+a suggested fix. The rules themselves live in :mod:`aiohttp_cors.browser_check`.
+
+Deliberate simplifications: no cookie jar (pass cookies explicitly), no HTTP cache, no preflight
+cache, and redirects are reported instead of followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from .browser_check import (
+    BrowserRequest,
+    Header,
+    Problem,
+    Stage,
+    Verdict,
+    check_actual,
+    check_preflight,
+    is_forbidden_method,
+    is_forbidden_request_header,
+    is_token,
+    preflight_request_headers,
+)
+from .origins import AnyOrigin, ExactOrigin, OriginKeyError, parse_origin_key
+
+__all__ = ["CheckError", "Exchange", "Report", "check", "format_report", "validate"]
+
+DEFAULT_TIMEOUT = 10.0
+_TEXT_BODY_TYPE = "text/plain;charset=UTF-8"
+_BAD_VALUE_CHARS = frozenset("\r\n\x00")
+
+
+class CheckError(Exception):
+    """The check could not be made: bad input, or the server could not be reached."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the doctor sent and the response it got."""
+
+    stage: Stage
+    method: str
+    url: str
+    request_headers: tuple[Header, ...]
+    status: int
+    reason: str
+    response_headers: tuple[Header, ...]
+    verdict: Verdict
+    body_excerpt: str = ""
+
+    @property
+    def location(self) -> str | None:
+        """The redirect target, for a 3xx response with a Location header."""
+        if not 300 <= self.status <= 399:
+            return None
+        for name, value in self.response_headers:
+            if name.lower() == "location":
+                return value
+        return None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "request_headers": [list(h) for h in self.request_headers],
+            "status": self.status,
+            "reason": self.reason,
+            "response_headers": [list(h) for h in self.response_headers],
+            "body_excerpt": self.body_excerpt,
+            "location": self.location,
+            "verdict": self.verdict.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a browser would do with one cross-origin request, and why."""
+
+    url: str
+    request: BrowserRequest
+    preflight_reasons: tuple[str, ...]
+    preflight: Exchange | None
+    actual: Exchange | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        found: list[Problem] = []
+        for exchange in (self.preflight, self.actual):
+            if exchange is not None:
+                found += exchange.verdict.problems
+        return tuple(found)
+
+    @property
+    def allowed(self) -> bool:
+        """The browser lets the page read the response."""
+        return self.actual is not None and not any(p.kind == "blocked" for p in self.problems)
+
+    @property
+    def ok(self) -> bool:
+        """Allowed, and every header the page asked to read is readable."""
+        return self.allowed and not self.hidden_headers
+
+    @property
+    def verdict(self) -> str:
+        return "allowed" if self.allowed else "blocked"
+
+    @property
+    def hidden_headers(self) -> tuple[str, ...]:
+        return self.actual.verdict.hidden_headers if self.actual is not None else ()
+
+    @property
+    def exit_code(self) -> int:
+        """0 when allowed (and every requested header readable), 1 otherwise."""
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, object]:
+        request = self.request
+        return {
+            "verdict": self.verdict,
+            "ok": self.ok,
+            "url": self.url,
+            "origin": request.origin,
+            "method": request.wire_method,
+            "credentials": request.credentials,
+            "private_network": request.private_network,
+            "request_headers": [list(h) for h in request.headers],
+            "read_headers": list(request.read_headers),
+            "preflight_needed": bool(self.preflight_reasons),
+            "preflight_reasons": list(self.preflight_reasons),
+            "preflight": self.preflight.to_dict() if self.preflight else None,
+            "actual": self.actual.to_dict() if self.actual else None,
+            "problems": [p.to_dict() for p in self.problems],
+            "hidden_headers": list(self.hidden_headers),
+            "notes": list(self.notes),
+        }
+
+
+def _url_origin(url: URL) -> str:
+    return str(url.origin())
+
+
+def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> URL:
+    """Check that ``request`` is something a page could ask a browser for; return the parsed URL.
+
+    Raises :class:`CheckError` with a one-line explanation otherwise.
+    """
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError) as exc:
+        raise CheckError(f"invalid URL {url!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise CheckError(f"URL {url!r} must be an absolute http:// or https:// URL")
+    if parsed.user is not None or parsed.password is not None:
+        raise CheckError(f"URL {url!r} has credentials in it, which fetch() refuses")
+
+    origin = request.origin
+    if origin != "null":
+        if "*" in origin:
+            raise CheckError(
+                f"origin {origin!r} is a pattern; give the one origin a page would send, "
+                "such as 'https://app.example.com'"
+            )
+        try:
+            spec = parse_origin_key(origin)
+        except OriginKeyError as exc:
+            raise CheckError(str(exc)) from None
+        if not isinstance(spec, (ExactOrigin, AnyOrigin)):  # pragma: no cover - guarded above
+            raise CheckError(f"origin {origin!r} is not a serialized origin")
+        if origin == _url_origin(parsed):
+            raise CheckError(
+                f"the page origin {origin} is the URL's own origin: the request is same-origin "
+                "and a browser applies no CORS check"
+            )
+
+    method = request.method
+    if not is_token(method):
+        raise CheckError(f"method {method!r} is not a valid HTTP method name")
+    if is_forbidden_method(method):
+        raise CheckError(f"fetch() refuses the method {method!r} (CONNECT, TRACE and TRACK)")
+    if body is not None and request.wire_method in ("GET", "HEAD"):
+        raise CheckError(f"fetch() refuses a body with {request.wire_method}")
+
+    for name, value in request.headers:
+        if not is_token(name):
+            raise CheckError(f"header name {name!r} is not a valid HTTP header name")
+        if _BAD_VALUE_CHARS.intersection(value):
+            raise CheckError(f"header {name} has a line break or NUL in its value")
+        if is_forbidden_request_header(name, value):
+            raise CheckError(
+                f"a page cannot set the header {name!r}: fetch() drops it"
+                + (
+                    " (send cookies with --cookie and --credentials)"
+                    if name.lower() == "cookie"
+                    else ""
+                )
+            )
+    for name in request.read_headers:
+        if not is_token(name):
+            raise CheckError(f"header name {name!r} is not a valid HTTP header name")
+    return parsed
+
+
+def _wire_method_request_class(wire_method: str) -> type[aiohttp.ClientRequest]:
+    """A ClientRequest that keeps the method's letter case.
+
+    aiohttp's client upper-cases every method; a browser sends methods other than DELETE, GET,
+    HEAD, OPTIONS, POST and PUT exactly as the page wrote them, so the doctor must too.
+    """
+
+    class _ExactMethodRequest(aiohttp.ClientRequest):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if self.method == wire_method.upper():
+                self.method = wire_method
+
+    return _ExactMethodRequest
+
+
+_BODY_EXCERPT_BYTES = 1024
+
+
+async def _exchange(
+    session: aiohttp.ClientSession,
+    stage: Stage,
+    url: URL,
+    request: BrowserRequest,
+    sent: list[Header],
+    body: str | None = None,
+) -> Exchange:
+    """Send one request and check its response like a browser would."""
+    method = "OPTIONS" if stage == "preflight" else request.wire_method
+    what = "preflight" if stage == "preflight" else "request"
+    try:
+        async with session.request(
+            method,
+            url,
+            headers=CIMultiDict(sent),
+            data=body.encode("utf-8") if body is not None else None,
+            allow_redirects=False,
+        ) as response:
+            status, reason = response.status, response.reason or ""
+            got = tuple(response.headers.items())
+            excerpt = ""
+            if not 200 <= status <= 299:  # the body may say why
+                raw = await response.content.read(_BODY_EXCERPT_BYTES)
+                excerpt = raw.decode("utf-8", "replace")
+    except (asyncio.TimeoutError, TimeoutError):
+        raise CheckError(f"the {what} to {url} timed out") from None
+    except aiohttp.ClientError as exc:
+        raise CheckError(f"the {what} to {url} failed: {exc or type(exc).__name__}") from None
+    except (OSError, ValueError) as exc:
+        raise CheckError(f"the {what} to {url} failed: {exc}") from None
+    verdict = (
+        check_preflight(status, got, request, excerpt)
+        if stage == "preflight"
+        else check_actual(status, got, request)
+    )
+    return Exchange(stage, method, str(url), tuple(sent), status, reason, got, verdict, excerpt)
+
+
+def _redirect_note(exchange: Exchange) -> str | None:
+    location = exchange.location
+    if location is None:
+        return None
+    current = URL(exchange.url)
+    try:
+        next_url = current.join(URL(location))
+    except ValueError:
+        return f"The server redirected ({exchange.status}) to an invalid Location {location!r}."
+    note = (
+        f"The server redirected ({exchange.status}) to {next_url}. A browser checks this "
+        "response as above and then follows the redirect; the doctor does not. "
+        f"Run it again on {next_url}"
+    )
+    if next_url.absolute and _url_origin(next_url) != _url_origin(current):
+        return note + "; as that is another origin, the browser would send 'Origin: null' there."
+    return note + "."
+
+
+async def check(
+    url: str,
+    request: BrowserRequest,
+    *,
+    body: str | None = None,
+    cookies: Sequence[tuple[str, str]] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Report:
+    """Do what a browser does for ``fetch(url, ...)`` from a page on ``request.origin``.
+
+    ``cookies`` stand in for the browser's cookie jar: they go with the actual request only, and
+    only with ``request.credentials``. Raises :class:`CheckError` when the input is not something a
+    page could ask for, or when the server cannot be reached.
+    """
+    target = validate(url, request, body=body)
+    if cookies and not request.credentials:
+        raise CheckError("cookies are sent only with credentials: add --credentials")
+    for name, value in cookies:
+        if not is_token(name) or any(c in value for c in ";\r\n\x00"):
+            raise CheckError(f"invalid cookie {name}={value}")
+    if not 0 < timeout < float("inf"):
+        raise CheckError("the timeout must be a positive number of seconds")
+    if body is not None and not any(n.lower() == "content-type" for n, _ in request.headers):
+        # fetch() labels a string body itself; the label is safelisted.
+        request = replace(request, headers=(*request.headers, ("Content-Type", _TEXT_BODY_TYPE)))
+
+    reasons = tuple(request.preflight_reasons)
+    preflight: Exchange | None = None
+    actual: Exchange | None = None
+    notes: list[str] = []
+    session = aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        request_class=_wire_method_request_class(request.wire_method),
+    )
+    async with session:
+        if reasons:
+            sent = preflight_request_headers(request)
+            preflight = await _exchange(session, "preflight", target, request, sent)
+            if not preflight.verdict.allowed:
+                notes.append("The preflight failed, so a browser never sends the actual request.")
+        if preflight is None or preflight.verdict.allowed:
+            sent = [("Origin", request.origin), *request.headers]
+            if cookies:
+                sent.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookies)))
+            actual = await _exchange(session, "actual", target, request, sent, body)
+            note = _redirect_note(actual)
+            if note is not None:
+                notes.append(note)
+    return Report(str(target), request, reasons, preflight, actual, tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------------
+# Text rendering
+# --------------------------------------------------------------------------------------------------
+
+_WIDTH = 100
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=_WIDTH,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _exchange_lines(exchange: Exchange, read_headers: Sequence[str]) -> list[str]:
+    lines = [f"  > {exchange.method} {exchange.url}"]
+    lines += [f"      {n}: {v}" for n, v in exchange.request_headers]
+    lines.append(f"  < {exchange.status} {exchange.reason}".rstrip())
+    wanted = {h.lower() for h in read_headers}
+    shown = [
+        (n, v)
+        for n, v in exchange.response_headers
+        if n.lower().startswith("access-control-")
+        or n.lower() in ("vary", "location")
+        or n.lower() in wanted
+    ]
+    lines += [f"      {n}: {v}" for n, v in shown]
+    if not any(n.lower().startswith("access-control-") for n, _ in shown):
+        lines.append("      (no Access-Control-* headers)")
+    return lines
+
+
+def format_report(report: Report) -> str:
+    """The report as text for a terminal."""
+    request = report.request
+    lines = [
+        f"CORS check of {request.wire_method} {report.url}",
+        f"  from a page on {request.origin}, credentials: "
+        + ("include" if request.credentials else "same-origin (not sent cross-origin)"),
+        "",
+    ]
+    if report.preflight_reasons:
+        lines.append("Preflight needed, because:")
+        for reason in report.preflight_reasons:
+            lines += _wrap(reason, "    ", "  - ")
+    else:
+        lines.append("No preflight needed: safelisted method and headers.")
+    if report.preflight is not None:
+        lines += _exchange_lines(report.preflight, ())
+        verdict = report.preflight.verdict
+        lines.append(
+            f"  preflight passed (a browser caches it for {verdict.max_age} s)"
+            if verdict.allowed
+            else "  preflight FAILED"
+        )
+    lines.append("")
+    if report.actual is not None:
+        lines.append("Actual request:")
+        lines += _exchange_lines(report.actual, request.read_headers)
+        verdict = report.actual.verdict
+        if verdict.allowed:
+            readable = ", ".join(verdict.readable_headers) or "none"
+            lines += _wrap(f"readable response headers: {readable}", "    ", "  ")
+        else:
+            lines.append("  response BLOCKED")
+    else:
+        lines.append("Actual request: not sent.")
+    lines.append("")
+
+    if report.ok:
+        lines.append("Verdict: ALLOWED")
+    elif report.allowed:
+        lines.append(
+            "Verdict: ALLOWED, but the page cannot read: " + ", ".join(report.hidden_headers)
+        )
+    else:
+        lines.append("Verdict: BLOCKED (fetch() rejects with a TypeError)")
+
+    failed = [p for p in report.problems if p.kind != "warning"]
+    warnings = [p for p in report.problems if p.kind == "warning"]
+    for title, problems in (("Failed rules", failed), ("Warnings", warnings)):
+        if not problems:
+            continue
+        lines += ["", f"{title}:"]
+        for number, problem in enumerate(problems, 1):
+            lines += _wrap(
+                f"[{problem.stage}] {problem.rule}: {problem.message}", "     ", f"  {number}. "
+            )
+            lines += _wrap(problem.fix, "          ", "     Fix: ")
+    if report.notes:
+        lines += ["", "Notes:"]
+        for note in report.notes:
+            lines += _wrap(note, "    ", "  - ")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,276 @@
+"""Every aiohttp routing shape, app-wide mode, and preflights ahead of middlewares."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import aiohttp_cors
+from aiohttp_cors import CorsViewMixin, ResourceOptions, cors_exempt, custom_cors
+
+from .helpers import ACAH, ACAM, ACAO, BODY, hello, no_cors_headers, preflight
+
+PAGE = "https://page.example"
+OTHER = "https://other.example"
+OPEN = {PAGE: ResourceOptions(allow_headers="*")}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ItemView(web.View, CorsViewMixin):
+    async def get(self) -> web.Response:
+        return web.Response(text="view get")
+
+    async def put(self) -> web.Response:
+        return web.Response(text="view put")
+
+
+class PlainItemView(web.View):
+    async def get(self) -> web.Response:
+        return web.Response(text="view get")
+
+    async def put(self) -> web.Response:
+        return web.Response(text="view put")
+
+
+async def assert_cors_ok(
+    client: Any, path: str, method: str, body: str | None = None, host: str | None = None
+) -> None:
+    extra = {"Host": host} if host else {}
+    response = await client.options(path, headers={**preflight(PAGE, method, "x-token"), **extra})
+    assert response.status == 200, f"{method} {path}: {await response.text()}"
+    assert response.headers[ACAO] == PAGE
+    assert response.headers[ACAM] == method
+    response = await client.request(method, path, headers={"Origin": PAGE, **extra})
+    assert response.headers.get(ACAO) == PAGE, f"{method} {path} -> {response.status}"
+    if body is not None:
+        assert await response.text() == body
+    response = await client.request(method, path, headers={"Origin": OTHER, **extra})
+    assert ACAO not in response.headers
+
+
+# --- per-route registration ----------------------------------------------------------------
+
+
+async def test_route_table_def(aiohttp_client: Any) -> None:
+    routes = web.RouteTableDef()
+
+    @routes.get("/items/{id}")
+    async def get_item(request: web.Request) -> web.Response:
+        return web.Response(text=request.match_info["id"])
+
+    @routes.delete("/items/{id}")
+    async def delete_item(request: web.Request) -> web.Response:
+        return web.Response(text="deleted")
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    for route in app.add_routes(routes):
+        cors.add(route)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, "/items/7", "GET", "7")
+    await assert_cors_ok(client, "/items/7", "DELETE", "deleted")
+
+
+async def test_same_path_as_several_resources(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    cors.add(app.router.add_get("/same", hello, name="reader"))
+    cors.add(app.router.add_post("/same", hello, name="writer"))
+    cors.add(app.router.add_put("/same", hello, name="replacer"))
+    assert len([r for r in app.router.resources() if r.canonical == "/same"]) == 3
+    client = await aiohttp_client(app)
+    for method in ("GET", "POST", "PUT"):
+        await assert_cors_ok(client, "/same", method, BODY)
+    response = await client.options("/same", headers=preflight(PAGE, "PATCH"))
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("view", [ItemView, PlainItemView])
+async def test_add_view(aiohttp_client: Any, view: type[web.View]) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    config = None if issubclass(view, CorsViewMixin) else OPEN
+    cors.add(app.router.add_view("/view", view), config)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, "/view", "GET", "view get")
+    await assert_cors_ok(client, "/view", "PUT", "view put")
+
+
+async def test_sub_app_routes_and_views_with_setup_on_parent(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    api = web.Application()
+    cors.add(api.router.add_get("/plain", hello))
+    cors.add(api.router.add_view("/view", ItemView))
+    cors.add(api.router.add_view("/bare", PlainItemView), OPEN)
+    app.add_subapp("/api", api)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, "/api/plain", "GET", BODY)
+    await assert_cors_ok(client, "/api/view", "PUT", "view put")
+    await assert_cors_ok(client, "/api/bare", "PUT", "view put")
+
+
+async def test_nested_sub_apps(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    outer, inner = web.Application(), web.Application()
+    cors.add(inner.router.add_view("/deep", ItemView))
+    outer.add_subapp("/inner", inner)
+    app.add_subapp("/outer", outer)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, "/outer/inner/deep", "PUT", "view put")
+
+
+async def test_domain_sub_app(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    tenant = web.Application()
+    cors.add(tenant.router.add_put("/data", hello))
+    app.add_domain("tenant.example", tenant)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, "/data", "PUT", BODY, host="tenant.example")
+    response = await client.put("/data", headers={"Origin": PAGE})
+    assert response.status == 404  # another host: the domain's routes do not match
+
+
+async def test_setup_on_frozen_sub_app_is_a_clear_error() -> None:
+    app, api = web.Application(), web.Application()
+    app.add_subapp("/api", api)
+    with pytest.raises(RuntimeError, match="before the application starts"):
+        aiohttp_cors.setup(api)
+
+
+async def test_custom_cors_on_plain_handler(aiohttp_client: Any) -> None:
+    @custom_cors({OTHER: ResourceOptions(allow_headers=("X-Special",))})
+    async def special(request: web.Request) -> web.Response:
+        return web.Response(text="special")
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions()})
+    cors.add(app.router.add_put("/special", special))
+    client = await aiohttp_client(app)
+    response = await client.options("/special", headers=preflight(OTHER, "PUT", "x-special"))
+    assert response.status == 200
+    assert response.headers[ACAH] == "x-special"
+    # The defaults still apply to origins the handler's config does not name.
+    response = await client.options("/special", headers=preflight(PAGE, "PUT"))
+    assert response.status == 200
+
+
+# --- app-wide mode ----------------------------------------------------------------------
+
+
+def app_wide(**kwargs: Any) -> web.Application:
+    app = web.Application(**kwargs)
+    app.router.add_get("/before", hello)
+    aiohttp_cors.setup(app, defaults=OPEN, all_routes=True)
+    app.router.add_put("/after", hello)
+    app.router.add_view("/view", ItemView)
+    app.router.add_view("/plainview", PlainItemView)
+    api = web.Application()
+    api.router.add_view("/view", ItemView)
+    api.router.add_delete("/thing", hello)
+
+    @cors_exempt
+    async def internal(request: web.Request) -> web.Response:
+        return web.Response(text="internal")
+
+    @custom_cors({OTHER: ResourceOptions()})
+    async def partner(request: web.Request) -> web.Response:
+        return web.Response(text="partner")
+
+    app.router.add_post("/internal", internal)
+    app.router.add_get("/partner", partner)
+    app.add_subapp("/api", api)
+    return app
+
+
+async def test_app_wide_covers_every_route(aiohttp_client: Any) -> None:
+    client = await aiohttp_client(app_wide())
+    await assert_cors_ok(client, "/before", "GET", BODY)
+    await assert_cors_ok(client, "/after", "PUT", BODY)
+    await assert_cors_ok(client, "/view", "PUT", "view put")
+    await assert_cors_ok(client, "/plainview", "PUT", "view put")
+    await assert_cors_ok(client, "/api/view", "GET", "view get")
+    await assert_cors_ok(client, "/api/thing", "DELETE", BODY)
+
+
+async def test_app_wide_exempt_and_custom(aiohttp_client: Any) -> None:
+    client = await aiohttp_client(app_wide())
+    response = await client.post("/internal", headers={"Origin": PAGE})
+    assert await response.text() == "internal"
+    assert no_cors_headers(response.headers)
+    response = await client.options("/internal", headers=preflight(PAGE, "POST"))
+    assert ACAO not in response.headers
+    response = await client.get("/partner", headers={"Origin": OTHER})
+    assert response.headers[ACAO] == OTHER
+    response = await client.get("/partner", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE  # defaults still apply
+
+
+async def test_app_wide_router_errors_are_readable(aiohttp_client: Any) -> None:
+    client = await aiohttp_client(app_wide())
+    response = await client.get("/missing", headers={"Origin": PAGE})
+    assert response.status == 404
+    assert response.headers[ACAO] == PAGE
+    response = await client.delete("/before", headers={"Origin": PAGE})
+    assert response.status == 405
+    assert response.headers[ACAO] == PAGE
+    response = await client.get("/missing", headers={"Origin": OTHER})
+    assert ACAO not in response.headers
+
+
+# --- preflights before middlewares ---------------------------------------------------------
+
+
+@web.middleware
+async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.headers.get("Authorization") != "Bearer good":
+        raise web.HTTPUnauthorized(text="no token")
+    return await handler(request)
+
+
+@web.middleware
+async def rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.headers.get("X-Flood"):
+        return web.Response(status=429, text="slow down")
+    return await handler(request)
+
+
+@pytest.mark.parametrize("mode", ["per-route", "app-wide"])
+async def test_preflight_answered_before_auth_middleware(aiohttp_client: Any, mode: str) -> None:
+    app = web.Application(middlewares=[require_token, rate_limit])
+    api = web.Application()
+    if mode == "app-wide":
+        aiohttp_cors.setup(app, defaults=OPEN, all_routes=True)
+        app.router.add_put("/data", hello)
+        api.router.add_view("/view", ItemView)
+    else:
+        cors = aiohttp_cors.setup(app, defaults=OPEN)
+        cors.add(app.router.add_put("/data", hello))
+        cors.add(api.router.add_view("/view", ItemView))
+    app.add_subapp("/api", api)
+    client = await aiohttp_client(app)
+    for path, method in (("/data", "PUT"), ("/api/view", "PUT")):
+        response = await client.options(path, headers=preflight(PAGE, method, "authorization"))
+        assert response.status == 200, await response.text()
+        assert response.headers[ACAH] == "authorization"
+        # The actual request still goes through every middleware...
+        response = await client.request(method, path, headers={"Origin": PAGE})
+        assert response.status == 401
+        # ...and what they answer is readable by the page.
+        assert response.headers[ACAO] == PAGE
+        response = await client.request(
+            method, path, headers={"Origin": PAGE, "Authorization": "Bearer good", "X-Flood": "1"}
+        )
+        assert response.status == 429
+        assert response.headers[ACAO] == PAGE
+        response = await client.request(
+            method, path, headers={"Origin": PAGE, "Authorization": "Bearer good"}
+        )
+        assert response.status == 200
+        assert response.headers[ACAO] == PAGE
