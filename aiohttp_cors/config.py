@@ -574,9 +574,10 @@ class CorsConfig:
         self, request: web.Request, policy: ResourcePolicy, text: str, origin: str | None
     ) -> PreflightResponse:
         if logger.isEnabledFor(logging.DEBUG):
+            reason = text.removeprefix("CORS preflight request failed: ")
             logger.debug(
                 "preflight refused: %s (origin=%s, path=%s, route=%s)",
-                text.removeprefix("CORS preflight request failed: "),
+                reason[:300].encode("unicode_escape").decode("ascii"),
                 _safe(origin) if origin is not None else "none",
                 _safe(request.path),
                 _safe(policy.label),

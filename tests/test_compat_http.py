@@ -28,6 +28,9 @@ from .helpers import (
     preflight,
 )
 
+# The configurations drawn here include insecure ones on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::aiohttp_cors.CorsSecurityWarning")
+
 PAGE = "http://page.example"
 OTHER = "http://other.example"
 
@@ -194,9 +197,7 @@ async def test_same_dynamic_path_routes_share_one_preflight(aiohttp_client: Any)
 
 async def test_max_age(aiohttp_client: Any) -> None:
     app = web.Application()
-    cors = aiohttp_cors.setup(
-        app, defaults={"*": ResourceOptions(allow_headers="*", max_age=1200)}
-    )
+    cors = aiohttp_cors.setup(app, defaults={"*": ResourceOptions(allow_headers="*", max_age=1200)})
 
     class View(web.View, CorsViewMixin):
         async def get(self) -> web.Response:
@@ -312,9 +313,14 @@ def test_setup_stores_config_under_app_key() -> None:
     [
         ("not a mapping", "Config must be mapping, got 'not a mapping'"),
         ({1: ResourceOptions()}, "Origin must be string, got 1"),
-        ({PAGE: 5}, "Origin options must be either aiohttp_cors.ResourceOptions instance or mapping"),
-        ({PAGE: {"allow_credentials": True, "colour": 1, "age": 2}},
-         "Unexpected keywords in resource options: age,colour"),
+        (
+            {PAGE: 5},
+            "Origin options must be either aiohttp_cors.ResourceOptions instance or mapping",
+        ),
+        (
+            {PAGE: {"allow_credentials": True, "colour": 1, "age": 2}},
+            "Unexpected keywords in resource options: age,colour",
+        ),
     ],
 )
 def test_config_errors_keep_their_text(config: Any, message: str) -> None:

@@ -1,0 +1,266 @@
+"""Configuration validation, security warnings, strict mode, Private Network Access,
+WebSocket origin checks and diagnostics, through real apps."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+
+import aiohttp_cors
+from aiohttp_cors import CorsConfigError, CorsSecurityWarning, ResourceOptions
+
+from .helpers import ACAC, ACAO, hello, no_cors_headers, preflight
+
+PAGE = "https://page.example"
+OTHER = "https://other.example"
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def test_all_problems_of_one_call_are_reported_together() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    route = app.router.add_get("/items", hello)
+    with pytest.raises(CorsConfigError) as caught:
+        cors.add(
+            route,
+            {
+                "https://a.example/": ResourceOptions(),
+                "HTTPS://B.example": ResourceOptions(),
+                "https://c.example": {"max_age": 10**6, "allow_methods": ["TRACE"]},
+            },
+        )
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    text = str(caught.value)
+    assert "route 'GET /items'" in text
+    assert "did you mean 'https://a.example'?" in text
+    assert "did you mean 'https://b.example'?" in text
+    assert "'max_age' is 1000000" in text
+    assert "'TRACE'" in text
+    assert isinstance(caught.value, ValueError)
+
+
+def test_defaults_are_validated_by_setup() -> None:
+    with pytest.raises(CorsConfigError, match="did you mean 'http://localhost:8080'"):
+        aiohttp_cors.setup(web.Application(), defaults={"http://localhost:8080/": {}})
+
+
+def test_invalid_custom_cors_reported_when_added() -> None:
+    @aiohttp_cors.custom_cors({"www.example.com": ResourceOptions()})
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with pytest.raises(CorsConfigError, match=r"'www\.example\.com' has no scheme"):
+        cors.add(app.router.add_get("/", handler))
+
+
+# --- security warnings and strict mode ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "options", "fragment"),
+    [
+        ("*", ResourceOptions(allow_credentials=True), "every website"),
+        ("null", ResourceOptions(allow_credentials=True), "'null'"),
+        ("http://app.example.com", ResourceOptions(allow_credentials=True), "plain-http"),
+        ("https://*.github.io", ResourceOptions(), "public suffix"),
+        (PAGE, ResourceOptions(allow_credentials=True, expose_headers="*"), "expose_headers"),
+    ],
+)
+def test_insecure_setups_warn_and_strict_refuses(
+    key: str, options: ResourceOptions, fragment: str
+) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with pytest.warns(CorsSecurityWarning, match=re.escape(fragment)) as caught:
+        cors.add(app.router.add_get("/secret", hello), {key: options})
+    message = str(caught[0].message)
+    assert "route 'GET /secret'" in message
+    assert caught[0].filename == __file__  # points at the user's call
+
+    strict_app = web.Application()
+    strict = aiohttp_cors.setup(strict_app, strict=True)
+    with pytest.raises(CorsConfigError, match="strict mode"):
+        strict.add(strict_app.router.add_get("/secret", hello), {key: options})
+
+
+def test_safe_setup_is_silent() -> None:
+    app = web.Application()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cors = aiohttp_cors.setup(
+            app,
+            defaults={"https://app.example.com": ResourceOptions(allow_credentials=True)},
+            strict=True,
+        )
+        cors.add(app.router.add_get("/", hello))
+
+
+async def test_never_star_with_credentials(aiohttp_client: Any) -> None:
+    app = web.Application()
+    with pytest.warns(CorsSecurityWarning):
+        cors = aiohttp_cors.setup(app, defaults={"*": ResourceOptions(allow_credentials=True)})
+    cors.add(app.router.add_get("/", hello))
+    client = await aiohttp_client(app)
+    response = await client.get("/", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+    assert response.headers[ACAC] == "true"
+    response = await client.options("/", headers=preflight(PAGE, "GET"))
+    assert response.headers[ACAO] == PAGE
+
+
+# --- origin patterns end to end ---------------------------------------------------------
+
+
+async def test_patterns_over_http(aiohttp_client: Any) -> None:
+    async def from_database(origin: str) -> bool:
+        return origin == "https://tenant.example"
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(
+        app.router.add_put("/", hello),
+        {
+            "https://*.example.com": ResourceOptions(),
+            "http://localhost:*": ResourceOptions(),
+            re.compile(r"https://pr-\d+\.preview\.example"): ResourceOptions(),
+            from_database: ResourceOptions(),
+        },
+    )
+    client = await aiohttp_client(app)
+    for origin, allowed in [
+        ("https://a.example.com", True),
+        ("https://example.com", False),
+        ("https://evil-example.com", False),
+        ("http://localhost:5173", True),
+        ("https://pr-12.preview.example", True),
+        ("https://pr-12.preview.example.evil.net", False),
+        ("https://tenant.example", True),
+        ("https://other.example", False),
+    ]:
+        response = await client.options("/", headers=preflight(origin, "PUT"))
+        assert (response.status == 200) is allowed, origin
+        response = await client.put("/", headers={"Origin": origin})
+        assert (response.headers.get(ACAO) == origin) is allowed, origin
+
+
+# --- Private Network Access ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+async def test_private_network_access(aiohttp_client: Any, allowed: bool) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/", hello), {PAGE: ResourceOptions(allow_private_network=allowed)})
+    client = await aiohttp_client(app)
+    headers = {**preflight(PAGE, "GET"), "Access-Control-Request-Private-Network": "true"}
+    response = await client.options("/", headers=headers)
+    if allowed:
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Private-Network"] == "true"
+    else:
+        assert response.status == 403
+        assert "private network access is not allowed" in await response.text()
+    response = await client.options("/", headers=preflight(PAGE, "GET"))
+    assert response.status == 200
+    assert "Access-Control-Allow-Private-Network" not in response.headers
+
+
+# --- WebSocket handshakes -----------------------------------------------------------------
+
+
+async def echo_socket(request: web.Request) -> web.WebSocketResponse:
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    async for message in socket:
+        if message.type == WSMsgType.TEXT:
+            await socket.send_str(message.data)
+    return socket
+
+
+async def ws_app(aiohttp_client: Any) -> Any:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/ws", echo_socket), {PAGE: ResourceOptions()})
+    app.router.add_get("/open", echo_socket)
+    return await aiohttp_client(app)
+
+
+async def test_websocket_from_allowed_origin(aiohttp_client: Any) -> None:
+    client = await ws_app(aiohttp_client)
+    async with client.ws_connect("/ws", headers={"Origin": PAGE}) as socket:
+        await socket.send_str("hi")
+        assert (await socket.receive()).data == "hi"
+
+
+async def test_websocket_without_origin_passes(aiohttp_client: Any) -> None:
+    client = await ws_app(aiohttp_client)
+    async with client.ws_connect("/ws") as socket:
+        await socket.send_str("hi")
+        assert (await socket.receive()).data == "hi"
+
+
+async def test_websocket_from_own_origin_passes(aiohttp_client: Any) -> None:
+    client = await ws_app(aiohttp_client)
+    own = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/ws", headers={"Origin": own}) as socket:
+        await socket.send_str("hi")
+        assert (await socket.receive()).data == "hi"
+
+
+async def test_websocket_from_refused_origin_is_403(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await ws_app(aiohttp_client)
+    caplog.set_level(logging.DEBUG, logger="aiohttp_cors")
+    response = await client.get(
+        "/ws",
+        headers={
+            "Origin": OTHER,
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    )
+    assert response.status == 403
+    assert "origin 'https://other.example' is not allowed" in await response.text()
+    assert "websocket handshake refused" in caplog.text
+    # Routes without CORS are left to the application.
+    async with client.ws_connect("/open", headers={"Origin": OTHER}) as socket:
+        await socket.send_str("hi")
+        assert (await socket.receive()).data == "hi"
+
+
+# --- diagnostics ---------------------------------------------------------------------------
+
+
+async def test_refusals_are_logged_without_forgeable_lines(
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/", hello), {PAGE: ResourceOptions()})
+    client = await aiohttp_client(app)
+    caplog.set_level(logging.DEBUG, logger="aiohttp_cors")
+    hostile = "https://evil.example\tFAKE LOG LINE" + "x" * 500
+    response = await client.options("/", headers=preflight(hostile, "GET"))
+    assert response.status == 403
+    assert no_cors_headers(response.headers)
+    records = [r for r in caplog.records if r.name == "aiohttp_cors"]
+    assert len(records) == 1
+    line = records[0].getMessage()
+    assert "preflight refused" in line
+    assert "\t" not in line and "\n" not in line
+    assert "\\t" in line  # escaped, visible
+    assert len(line) < 600
+    assert "route='/'" in line
