@@ -69,6 +69,11 @@ class PreflightResponse(web.Response):
     """The plugin's own answer to a preflight; the prepare hook leaves it alone."""
 
 
+class PreflightRefused(web.HTTPForbidden):
+    """A refused preflight raised from ``CorsViewMixin.options`` (0.8.1 raised
+    ``HTTPForbidden`` there); like ``PreflightResponse``, it gets no CORS headers."""
+
+
 def _refuse(text: str) -> PreflightResponse:
     response = PreflightResponse(status=403, text=text)
     response.headers[hdrs.VARY] = PREFLIGHT_VARY
@@ -354,17 +359,23 @@ class CorsConfig:
             return registration.routes
         return []
 
+    def _route_entries(
+        self, resource: web.AbstractResource, *, skip_exempt: bool
+    ) -> list[_RouteEntry]:
+        """Entries for the routes of *resource* that nobody registered one by one."""
+        entries = []
+        for route in resource:
+            handler = route.handler
+            if route.method == hdrs.METH_OPTIONS and handler == self._options_handler:
+                continue
+            if skip_exempt and is_exempt(handler):
+                continue
+            entries.append(_RouteEntry(route.method, handler, None, _view_class(handler)))
+        return entries
+
     def _app_wide_registration(self, resource: web.AbstractResource) -> _Registration | None:
         """Registration of a resource nobody added, in app-wide mode."""
-        routes = []
-        for route in resource:
-            if route.method == hdrs.METH_OPTIONS and route.handler == self._options_handler:
-                continue
-            handler = route.handler
-            if is_exempt(handler):
-                continue
-            view = _view_class(handler)
-            routes.append(_RouteEntry(route.method, handler, None, view))
+        routes = self._route_entries(resource, skip_exempt=True)
         if not routes:
             return None
         return _Registration(resource, None, routes=routes)
@@ -390,6 +401,7 @@ class CorsConfig:
         resource_layers: list[ParsedConfig] = []
         route_layers: dict[str, list[ParsedConfig]] = {}
         any_layers: list[ParsedConfig] | None = None
+        fallback_layers: list[ParsedConfig] = []
         for resource in group:
             registration = self._registrations.get(resource)
             if registration is None and self._all_routes:
@@ -398,7 +410,17 @@ class CorsConfig:
                 continue
             if registration.config:
                 resource_layers.append(registration.config)
-            for entry in registration.routes:
+            entries = list(registration.routes)
+            if registration.resource_added:
+                # A resource added as a whole enables every route it has when the app
+                # starts; routes also added one by one keep their own config.
+                explicit = {entry.method for entry in entries}
+                entries += [
+                    entry
+                    for entry in self._route_entries(resource, skip_exempt=False)
+                    if entry.method not in explicit
+                ]
+            for entry in entries:
                 where = _describe_route(entry.method, resource)
                 handler_layer = self._parse(handler_config(entry.handler), where, problems)
                 if entry.view is not None:
@@ -412,6 +434,13 @@ class CorsConfig:
                             entry, entry.view, method, problems, resource
                         )
                         route_layers.setdefault(method, layers)
+                    # Methods the view lacks get a 405 that the page may read.
+                    if not fallback_layers:
+                        fallback_layers = [
+                            self._parse(getattr(entry.view, "cors_config", None), where, problems)
+                        ]
+                        if entry.config is not None:
+                            fallback_layers.append(entry.config)
                     continue
                 layers = [handler_layer]
                 if entry.config is not None:
@@ -438,7 +467,7 @@ class CorsConfig:
             if any_layers is not None
             else None
         )
-        fallback = OriginTable.build([layer_of(c) for c in tail])
+        fallback = OriginTable.build([layer_of(c) for c in fallback_layers + tail])
         label = group[0].canonical
         return ResourcePolicy(label, tables, fallback, any_table is not None, any_table)
 
@@ -486,7 +515,7 @@ class CorsConfig:
         elif isinstance(first, web.Resource):
             first.add_route(hdrs.METH_OPTIONS, self._options_handler)
 
-    def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
+    def _view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view*.
 
         The compiled policy of the matched resource when there is one; otherwise (a view
@@ -539,7 +568,7 @@ class CorsConfig:
             return await table.match_async(origin)
         return table.match(origin)
 
-    async def answer_preflight(
+    async def _answer_preflight(
         self, request: web.Request, policy: ResourcePolicy
     ) -> PreflightResponse:
         """Answer an OPTIONS request on a CORS-enabled resource as a preflight."""
@@ -589,7 +618,7 @@ class CorsConfig:
         policy = self._policy_of(request)
         if policy is None:
             raise web.HTTPMethodNotAllowed(request.method, ())
-        return await self.answer_preflight(request, policy)
+        return await self._answer_preflight(request, policy)
 
     def _middleware(self) -> Any:
         @web.middleware
@@ -599,7 +628,7 @@ class CorsConfig:
                 if ACRM in request.headers:
                     policy = self._policy_of(request)
                     if policy is not None:
-                        return await self.answer_preflight(request, policy)
+                        return await self._answer_preflight(request, policy)
             elif method == hdrs.METH_GET and hdrs.UPGRADE in request.headers:
                 refusal = await self._check_websocket(request)
                 if refusal is not None:
@@ -640,7 +669,7 @@ class CorsConfig:
     async def _on_response_prepare(
         self, request: web.Request, response: web.StreamResponse
     ) -> None:
-        if isinstance(response, PreflightResponse):
+        if isinstance(response, (PreflightResponse, PreflightRefused)):
             return
         policy = self._response_policy(request)
         if policy is None:

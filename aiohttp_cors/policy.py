@@ -17,6 +17,7 @@ from .headers import (
     NEVER_EXPOSED_RESPONSE_HEADERS,
     SAFELISTED_RESPONSE_HEADERS,
     RequestHeadersError,
+    is_token,
     parse_request_headers,
 )
 from .options import ResourceOptions
@@ -288,6 +289,11 @@ def judge_preflight(
     Returns the headers of the 200 answer, or a ``Refusal``.
     """
     shown = origin if len(origin) <= 256 else origin[:256] + "..."
+    if not is_token(method):
+        # Browsers send only method tokens; anything else is never echoed back.
+        return Refusal(
+            f"{_FAILED}'Access-Control-Request-Method' value {method[:64]!r} is not a method name"
+        )
     if rule is None:
         if not routed:
             return Refusal(

@@ -45,7 +45,7 @@ class CorsViewMixin:
     async def options(self) -> web.StreamResponse:
         """Answer OPTIONS: a preflight gets the CORS verdict for this view; anything else
         gets the same 403 explanations as aiohttp-cors 0.8.1."""
-        from .config import APP_CONFIG_KEY
+        from .config import APP_CONFIG_KEY, PreflightRefused
 
         request: web.Request = self.request  # type: ignore[attr-defined]
         cors = request.app.get(APP_CONFIG_KEY)
@@ -53,9 +53,13 @@ class CorsViewMixin:
             # A view in a sub-application of the app that called setup().
             cors = request.config_dict.get(APP_CONFIG_KEY)
         if cors is None:
-            raise web.HTTPForbidden(text="CORS preflight request failed: CORS is not configured")
-        policy = cors.view_policy(request, type(self))
-        response = await cors.answer_preflight(request, policy)
+            raise PreflightRefused(text="CORS preflight request failed: CORS is not configured")
+        policy = cors._view_policy(request, type(self))
+        response = await cors._answer_preflight(request, policy)
         if response.status == 403:
-            raise web.HTTPForbidden(text=response.text)
+            refused = PreflightRefused(text=response.text)
+            refused.headers.extend(
+                (name, value) for name, value in response.headers.items() if name == "Vary"
+            )
+            raise refused
         return response

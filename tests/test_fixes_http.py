@@ -366,3 +366,46 @@ async def test_unexpected_exception_gets_cors_headers(aiohttp_client: Any) -> No
     client = await aiohttp_client(app)
     response = await client.get("/", headers={"Origin": PAGE})
     assert response.status == 500
+
+
+@pytest.mark.parametrize("method", ["", "G ET", "PUT,DELETE", "PUT;"])
+async def test_requested_method_must_be_a_token(aiohttp_client: Any, method: str) -> None:
+    app, cors = app_with({PAGE: ResourceOptions(allow_methods="*")})
+    cors.add(app.router.add_get("/", hello))
+    client = await aiohttp_client(app)
+    response = await client.options("/", headers=preflight(PAGE, method))
+    assert response.status == 403
+    assert "is not a method name" in await response.text()
+    assert no_cors_headers(response.headers)
+
+
+async def test_resource_added_whole_enables_its_routes(aiohttp_client: Any, tmp_path: Any) -> None:
+    (tmp_path / "file.txt").write_text("static")
+    app, cors = app_with({PAGE: ResourceOptions(allow_headers=("X-Token",))})
+    resource = cors.add(app.router.add_resource("/whole"))
+    resource.add_route("PUT", hello)  # added after cors.add: still covered
+    cors.add(app.router.add_static("/static", tmp_path))
+    client = await aiohttp_client(app)
+    response = await client.options("/whole", headers=preflight(PAGE, "PUT", "x-token"))
+    assert response.status == 200, await response.text()
+    response = await client.options("/whole", headers=preflight(PAGE, "DELETE"))
+    assert response.status == 403
+    response = await client.options("/static/file.txt", headers=preflight(PAGE, "GET", "x-token"))
+    assert response.status == 200, await response.text()
+    response = await client.get("/static/file.txt", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+
+
+async def test_view_405_is_readable(aiohttp_client: Any) -> None:
+    class View(web.View, CorsViewMixin):
+        cors_config = {PAGE: ResourceOptions()}
+
+        async def get(self) -> web.Response:
+            return web.Response(text=BODY)
+
+    app, cors = app_with()
+    cors.add(app.router.add_view("/v", View))
+    client = await aiohttp_client(app)
+    response = await client.delete("/v", headers={"Origin": PAGE})
+    assert response.status == 405
+    assert response.headers[ACAO] == PAGE
