@@ -1,0 +1,1 @@
+"""Real-browser CORS scenarios (headless Chromium via Selenium); run with ``-m browser``."""

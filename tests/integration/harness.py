@@ -1,0 +1,504 @@
+"""Plumbing for the real-browser CORS scenarios.
+
+The pieces:
+
+* :class:`ServerLoop` -- one asyncio event loop running forever in a daemon thread.  Every aiohttp
+  server of the session lives on it, so the (synchronous) tests can drive Selenium while the
+  servers answer the browser.  Driving Selenium from inside the serving loop would deadlock.
+* :class:`Server` -- one running aiohttp application on ``127.0.0.1:<fresh port>`` with a log of
+  every request it answered (:class:`Seen`), recorded by an ``on_response_prepare`` hook that is
+  appended last, so it also sees the final response headers and preflights answered early.
+* :class:`ServerPool` -- starts servers for one test and stops them all afterwards.
+* :class:`Page` -- the browser tab showing a page from origin A; runs ``fetch()``, XHR and
+  WebSocket calls in that page and returns a :class:`JsResult`.
+
+Every assertion helper puts the browser console (Chromium's CORS error text) and the request
+logs of all servers of the test into its failure message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from aiohttp import web
+from multidict import CIMultiDict
+from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
+
+T = TypeVar("T")
+
+# Request headers worth showing in failure messages.
+SHOWN_REQUEST_HEADERS = (
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+    "Cookie",
+    "Authorization",
+    "Content-Type",
+    "X-Custom",
+    "Upgrade",
+)
+# Response headers worth showing in failure messages.
+SHOWN_RESPONSE_HEADERS = (
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Max-Age",
+    "Vary",
+    "Location",
+)
+
+PAGE_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>CORS test page</title>
+<link rel="icon" href="data:,"></head>
+<body><p>origin A</p></body></html>
+"""
+
+SCRIPT_TIMEOUT_S = 10.0
+SERVER_OP_TIMEOUT_S = 15.0
+
+
+class ServerLoop:
+    """An event loop running forever in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="cors-browser-servers", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = SERVER_OP_TIMEOUT_S) -> T:
+        """Run *coro* on the server loop and wait for its result from the calling thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request a server answered, as recorded when its response was prepared."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: CIMultiDict[str]
+    status: int
+    response_headers: CIMultiDict[str]
+    response_text: str | None = None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    @property
+    def is_preflight(self) -> bool:
+        return (
+            self.method == "OPTIONS"
+            and "Origin" in self.headers
+            and "Access-Control-Request-Method" in self.headers
+        )
+
+    def describe(self) -> str:
+        req = ", ".join(
+            f"{name}={self.headers[name]!r}"
+            for name in SHOWN_REQUEST_HEADERS
+            if name in self.headers
+        )
+        resp = ", ".join(
+            f"{name}={self.response_headers[name]!r}"
+            for name in SHOWN_RESPONSE_HEADERS
+            if name in self.response_headers
+        )
+        target = self.path + (f"?{self.query_string}" if self.query_string else "")
+        text = f" {self.response_text!r}" if self.status >= 400 and self.response_text else ""
+        return f"{self.method} {target} [{req}] -> {self.status}{text} [{resp}]"
+
+
+class Server:
+    """A running aiohttp application with a request log."""
+
+    def __init__(self, name: str, runner: web.AppRunner, port: int, log: list[Seen]) -> None:
+        self.name = name
+        self.runner = runner
+        self.port = port
+        self._log = log
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def origin_for(self, host: str) -> str:
+        return f"http://{host}:{self.port}"
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def ws_url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"ws://{host}:{self.port}{path}"
+
+    def requests(self, path: str | None = None) -> list[Seen]:
+        log = list(self._log)
+        return [seen for seen in log if path is None or seen.path == path]
+
+    def calls(self, path: str | None = None) -> list[tuple[str, str]]:
+        return [(seen.method, seen.path) for seen in self.requests(path)]
+
+    def clear(self) -> None:
+        self._log.clear()
+
+    def describe(self) -> str:
+        lines = [f"server {self.name} ({self.origin}) saw {len(self._log)} request(s):"]
+        lines.extend(f"    {seen.describe()}" for seen in list(self._log))
+        return "\n".join(lines)
+
+
+def _body_excerpt(response: web.StreamResponse) -> str | None:
+    """The start of a plain in-memory response body (e.g. the package's 403 explanation)."""
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        return response.body[:300].decode("utf-8", "replace")
+    return None
+
+
+class ServerPool:
+    """Starts aiohttp servers (fresh ports) for one test and stops them afterwards."""
+
+    def __init__(self, loop: ServerLoop) -> None:
+        self._loop = loop
+        self.servers: list[Server] = []
+        self._unnamed = 0
+
+    def start(self, app: web.Application, name: str | None = None) -> Server:
+        log: list[Seen] = []
+
+        async def record(request: web.Request, response: web.StreamResponse) -> None:
+            log.append(
+                Seen(
+                    method=request.method,
+                    path=request.path,
+                    query_string=request.query_string,
+                    headers=CIMultiDict(request.headers),
+                    status=response.status,
+                    response_headers=CIMultiDict(response.headers),
+                    response_text=_body_excerpt(response),
+                )
+            )
+
+        # Appended last, so the final response headers (added by earlier hooks) are recorded.
+        app.on_response_prepare.append(record)
+
+        async def boot() -> tuple[web.AppRunner, int]:
+            runner = web.AppRunner(app, shutdown_timeout=0.5, handle_signals=False)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            addresses = runner.addresses
+            return runner, int(addresses[0][1])
+
+        runner, port = self._loop.run(boot())
+        server = Server(name or chr(ord("B") + self._unnamed), runner, port, log)
+        if name is None:
+            self._unnamed += 1
+        self.servers.append(server)
+        return server
+
+    def describe(self) -> str:
+        return "\n".join(server.describe() for server in self.servers)
+
+    def close(self) -> None:
+        servers, self.servers = self.servers, []
+        for server in reversed(servers):
+            self._loop.run(server.runner.cleanup())
+
+
+def make_page_app() -> web.Application:
+    """Origin A: serves the HTML page the scripts run in (any Host name)."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE_HTML, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    return app
+
+
+@dataclass
+class JsResult:
+    """Outcome of one fetch()/XHR/WebSocket call made by the page."""
+
+    kind: str
+    url: str
+    ok: bool
+    status: int | None = None
+    body: str | None = None
+    headers: dict[str, str | None] = field(default_factory=dict)
+    visible_headers: list[str] = field(default_factory=list)
+    error: str | None = None
+    redirected: bool = False
+    final_url: str | None = None
+    console: list[str] = field(default_factory=list)
+    page_origin: str = ""
+    pool: ServerPool | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        if self.ok:
+            outcome = (
+                f"readable, status={self.status}, body={self.body!r}, headers={self.headers!r}"
+            )
+        else:
+            outcome = f"FAILED with {self.error!r}"
+        console = "\n".join(f"    {line}" for line in self.console) or "    (nothing)"
+        return (
+            f"{self.kind} {self.url}: {outcome}\n"
+            f"browser console during the call:\n{console}\n"
+            f"page origin {self.page_origin}\n"
+            f"{self.pool.describe() if self.pool is not None else ''}"
+        )
+
+    @property
+    def cors_console_errors(self) -> list[str]:
+        return [line for line in self.console if "CORS policy" in line]
+
+    def assert_readable(self, status: int = 200, body: str | None = None) -> None:
+        """The script could read the response (no CORS error)."""
+        assert self.ok, f"expected a readable response\n{self.describe()}"
+        assert self.status == status, f"expected status {status}\n{self.describe()}"
+        if body is not None:
+            assert self.body == body, f"expected body {body!r}\n{self.describe()}"
+        assert not self.cors_console_errors, f"unexpected CORS console error\n{self.describe()}"
+
+    def assert_blocked(self) -> None:
+        """The browser refused to hand the response to the script because of CORS."""
+        assert not self.ok, f"expected the browser to block the response\n{self.describe()}"
+        if self.kind == "fetch":
+            assert self.error is not None, self.describe()
+            assert self.error.startswith("TypeError"), f"expected a TypeError\n{self.describe()}"
+        if self.kind in ("fetch", "xhr"):
+            assert self.cors_console_errors, (
+                f"expected a CORS error in the browser console\n{self.describe()}"
+            )
+
+    def assert_header(self, name: str, value: str | None) -> None:
+        assert name in self.headers, f"header {name!r} was not read by the script"
+        assert self.headers[name] == value, (
+            f"expected header {name!r} to read as {value!r}\n{self.describe()}"
+        )
+
+
+def assert_calls(
+    server: Server,
+    expected: Sequence[tuple[str, str]],
+    result: JsResult | None = None,
+    path: str | None = None,
+) -> None:
+    """The server saw exactly these (method, path) requests, in this order."""
+    actual = server.calls(path)
+    context = result.describe() if result is not None else server.describe()
+    assert actual == list(expected), (
+        f"server {server.name} saw {actual}, expected {list(expected)}\n{context}"
+    )
+
+
+def assert_seen_header(
+    seen: Seen, name: str, value: str | None, result: JsResult | None = None
+) -> None:
+    """A request the server saw carried header *name* with *value* (None: absent)."""
+    context = result.describe() if result is not None else seen.describe()
+    assert seen.header(name) == value, (
+        f"{seen.method} {seen.path}: expected request header {name}={value!r}, "
+        f"got {seen.header(name)!r}\n{context}"
+    )
+
+
+_FETCH_JS = """
+const [url, init, readHeaders, done] = arguments;
+fetch(url, init).then(
+  async (r) => {
+    let body = null;
+    try { body = await r.text(); } catch (e) { body = null; }
+    const headers = {};
+    for (const name of readHeaders) headers[name] = r.headers.get(name);
+    done({ok: true, status: r.status, body, headers, visible: [...r.headers.keys()],
+          redirected: r.redirected, finalUrl: r.url});
+  },
+  (e) => done({ok: false, error: `${e.name}: ${e.message}`}),
+);
+"""
+
+_XHR_JS = """
+const [url, opts, done] = arguments;
+const xhr = new XMLHttpRequest();
+xhr.open(opts.method, url, true);
+xhr.withCredentials = opts.withCredentials;
+for (const [k, v] of Object.entries(opts.headers)) xhr.setRequestHeader(k, v);
+xhr.onload = () => {
+  const headers = {};
+  for (const name of opts.readHeaders) headers[name] = xhr.getResponseHeader(name);
+  const visible = xhr.getAllResponseHeaders().trim().split(/\\r?\\n/)
+    .filter((l) => l).map((l) => l.split(':')[0].trim().toLowerCase());
+  done({ok: true, status: xhr.status, body: xhr.responseText, headers, visible,
+        redirected: false, finalUrl: xhr.responseURL});
+};
+xhr.onerror = () => done({ok: false, error: `NetworkError: XHR error event, status ${xhr.status}`});
+xhr.send(opts.body);
+"""
+
+_WS_JS = """
+const [url, message, done] = arguments;
+let finished = false;
+const finish = (value) => { if (!finished) { finished = true; clearTimeout(timer); done(value); } };
+const timer = setTimeout(() => finish({ok: false, error: 'timeout'}), 5000);
+let opened = false;
+let ws;
+try {
+  ws = new WebSocket(url);
+} catch (e) {
+  finish({ok: false, error: `${e.name}: ${e.message}`});
+}
+if (ws) {
+  ws.onopen = () => { opened = true; ws.send(message); };
+  ws.onmessage = (ev) => {
+    finish({ok: true, status: 101, body: String(ev.data)});
+    ws.close(1000);
+  };
+  ws.onclose = (ev) => finish({ok: false,
+      error: `closed (opened=${opened}) code=${ev.code} reason=${ev.reason}`});
+}
+"""
+
+Credentials = Literal["omit", "same-origin", "include"]
+
+
+class Page:
+    """The browser tab, showing the test page served by origin A."""
+
+    def __init__(self, driver: ChromeDriver, pool: ServerPool, page_server: Server) -> None:
+        self.driver = driver
+        self.pool = pool
+        self.server = page_server
+        self.host = "127.0.0.1"
+
+    @property
+    def origin(self) -> str:
+        return self.server.origin_for(self.host)
+
+    def goto(self, host: str = "127.0.0.1", server: Server | None = None) -> None:
+        """Load ``http://<host>:<port>/`` (*host* may be e.g. app.localhost) from the page
+        server, or from *server* (which must then serve the page at ``/``)."""
+        if server is not None:
+            self.server = server
+        self.host = host
+        self.driver.get(self.server.url("/", host=host))
+        actual = self.driver.execute_script("return location.origin")
+        assert actual == self.origin, f"page origin is {actual!r}, expected {self.origin!r}"
+        self.drain_console()
+
+    def drain_console(self) -> list[str]:
+        entries: Iterable[Mapping[str, Any]] = self.driver.get_log("browser")  # type: ignore[no-untyped-call]
+        return [f"{entry.get('level')}: {entry.get('message')}" for entry in entries]
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """A host-only cookie for the page's host (cookies ignore ports, so every API port on
+        that host receives it)."""
+        self.driver.add_cookie({"name": name, "value": value, "path": "/", "sameSite": "Lax"})
+
+    def _finish(self, kind: str, url: str, raw: Mapping[str, Any] | None) -> JsResult:
+        if raw is None:
+            raw = {"ok": False, "error": "script returned nothing"}
+        # Console messages are emitted before the promise settles; a tiny grace period catches
+        # ones that race with the callback.
+        console = self.drain_console()
+        if not raw.get("ok") and not console:
+            time.sleep(0.05)
+            console = self.drain_console()
+        return JsResult(
+            kind=kind,
+            url=url,
+            ok=bool(raw.get("ok")),
+            status=raw.get("status"),
+            body=raw.get("body"),
+            headers=dict(raw.get("headers") or {}),
+            visible_headers=list(raw.get("visible") or []),
+            error=raw.get("error"),
+            redirected=bool(raw.get("redirected")),
+            final_url=raw.get("finalUrl"),
+            console=console,
+            page_origin=self.origin,
+            pool=self.pool,
+        )
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: str | None = None,
+        credentials: Credentials = "same-origin",
+        redirect: Literal["follow", "error", "manual"] = "follow",
+        cache: Literal["default", "no-store", "reload", "no-cache"] = "default",
+        read_headers: Sequence[str] = (),
+    ) -> JsResult:
+        """Run ``fetch(url, init)`` in the page.  Note that Chromium bypasses its preflight
+        cache too when *cache* is "no-store" or "reload"."""
+        init: dict[str, Any] = {
+            "method": method,
+            "headers": dict(headers or {}),
+            "credentials": credentials,
+            "redirect": redirect,
+            "mode": "cors",
+            "cache": cache,
+        }
+        if body is not None:
+            init["body"] = body
+        raw = self.driver.execute_async_script(_FETCH_JS, url, init, list(read_headers))
+        return self._finish("fetch", url, raw)
+
+    def xhr(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: str | None = None,
+        with_credentials: bool = False,
+        read_headers: Sequence[str] = (),
+    ) -> JsResult:
+        opts = {
+            "method": method,
+            "headers": dict(headers or {}),
+            "body": body,
+            "withCredentials": with_credentials,
+            "readHeaders": list(read_headers),
+        }
+        raw = self.driver.execute_async_script(_XHR_JS, url, opts)
+        return self._finish("xhr", url, raw)
+
+    def websocket(self, url: str, message: str = "ping") -> JsResult:
+        raw = self.driver.execute_async_script(_WS_JS, url, message)
+        return self._finish("websocket", url, raw)
+
+
+# --- small building blocks for the API servers of the scenarios ---------------------------
+
+EXPOSED_VALUE = "exposed-value"
+HIDDEN_VALUE = "hidden-value"
+
+
+async def echo(request: web.Request) -> web.Response:
+    """Answers ``"<METHOD> <path>"`` plus the request body and X-Custom, if any; sets two
+    custom response headers (X-Exposed, X-Hidden) for the expose-headers scenarios."""
+    text = f"{request.method} {request.path}"
+    body = await request.text()
+    if body:
+        text += f" body={body}"
+    if "X-Custom" in request.headers:
+        text += f" x-custom={request.headers['X-Custom']}"
+    return web.Response(text=text, headers={"X-Exposed": EXPOSED_VALUE, "X-Hidden": HIDDEN_VALUE})

@@ -1,0 +1,122 @@
+"""Chromium as the referee of the CORS tools: the demo page's outcomes, and the doctor's verdicts.
+
+* The demo page (``python -m aiohttp_cors demo``) runs its battery in a real browser; every row
+  must end with the outcome the page expects.
+* The doctor claims to do what a browser does: for each server scenario of tests/test_doctor.py,
+  Chromium's fetch() and the doctor must agree on allowed/blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from aiohttp_cors.browser_check import BrowserRequest
+from aiohttp_cors.demo import DEMO_TESTS, bind_socket, serve_demo
+from aiohttp_cors.doctor import check, format_report
+
+from ..test_doctor import CASES, make_app
+from .harness import Page, ServerLoop, ServerPool
+
+pytestmark = pytest.mark.browser
+
+
+def test_demo_page_outcomes(browser: WebDriver, server_loop: ServerLoop) -> None:
+    page_sock = bind_socket("127.0.0.1", 0)
+    api_sock = bind_socket("127.0.0.1", 0)
+    page_url = f"http://127.0.0.1:{page_sock.getsockname()[1]}/"
+    out = io.StringIO()
+    stop = asyncio.Event()
+    serving = asyncio.run_coroutine_threadsafe(
+        serve_demo(page_sock, api_sock, "127.0.0.1", stop, out), server_loop.loop
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while "Press Ctrl-C" not in out.getvalue():
+            assert not serving.done(), serving.exception()
+            assert time.monotonic() < deadline, "the demo did not start"
+            time.sleep(0.02)
+        browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        browser.get(page_url)
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_element(By.ID, "summary").get_attribute("data-state") == "done"
+        )
+        rows = browser.find_elements(By.CSS_SELECTOR, "tr[data-test]")
+        outcomes = {
+            row.get_attribute("data-test"): row.get_attribute("data-outcome") for row in rows
+        }
+        expected = {
+            row.get_attribute("data-test"): row.get_attribute("data-expected") for row in rows
+        }
+        explanations = "\n".join(
+            f"{row.get_attribute('data-test')}: "
+            + row.find_element(By.CSS_SELECTOR, ".explanation").text
+            for row in rows
+        )
+        assert expected == DEMO_TESTS
+        assert outcomes == DEMO_TESTS, explanations
+        summary = browser.find_element(By.ID, "summary")
+        assert summary.get_attribute("data-unexpected") == "0"
+        assert "as expected" in summary.text
+    finally:
+        server_loop.loop.call_soon_threadsafe(stop.set)
+        serving.result(timeout=10)
+        page_sock.close()
+        api_sock.close()
+        browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
+def _comparable(scenario: str, request_: BrowserRequest) -> bool:
+    """Whether Chromium can referee this case.
+
+    Not comparable: redirects (the doctor reports them instead of following them); Private
+    Network Access (Chromium put its preflights on hold); and Authorization under
+    'Access-Control-Allow-Headers: *', which the Fetch standard refuses but the Chromium used
+    here still lets through (the doctor follows the standard and says so in its message).
+    """
+    if scenario in ("redirect", "private-network", "private-network-refused"):
+        return False
+    has_authorization = any(n.lower() == "authorization" for n, _ in request_.headers)
+    return not (scenario == "acah-star" and has_authorization)
+
+
+_COMPARED = [case for case in CASES if _comparable(case[0], case[1])]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "request_", "verdict"),
+    [(s, r, v) for s, r, v, _ in _COMPARED],
+    ids=[f"{s}-{r.method}{'-cred' if r.credentials else ''}" for s, r, _, _ in _COMPARED],
+)
+def test_doctor_agrees_with_chromium(
+    page: Page,
+    servers: ServerPool,
+    server_loop: ServerLoop,
+    scenario: str,
+    request_: BrowserRequest,
+    verdict: str,
+) -> None:
+    api = servers.start(make_app())
+    target = api.url(f"/s/{scenario}")
+    request_ = BrowserRequest(
+        page.origin, request_.method, request_.headers, credentials=request_.credentials
+    )
+    result = page.fetch(
+        target,
+        method=request_.method,
+        headers=dict(request_.headers),
+        credentials="include" if request_.credentials else "same-origin",
+        cache="no-store",
+    )
+    browser_verdict = "allowed" if result.ok else "blocked"
+    report = server_loop.run(check(target, request_))
+    assert browser_verdict == verdict, result.describe()
+    assert report.verdict == browser_verdict, (
+        f"Chromium: {browser_verdict}\n{result.describe()}\ndoctor:\n{format_report(report)}"
+    )

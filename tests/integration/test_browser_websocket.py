@@ -1,0 +1,87 @@
+"""WebSocket handshakes: browsers send Origin but check nothing, so the package refuses
+handshakes from origins that are neither allowed nor the server's own (403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+
+import aiohttp_cors
+from aiohttp_cors import ResourceOptions
+
+from .harness import PAGE_HTML, Page, Server, ServerPool, assert_calls, assert_seen_header
+
+pytestmark = pytest.mark.browser
+
+
+async def ws_echo(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await ws.send_str(f"echo: {msg.data}")
+    return ws
+
+
+def _start_ws_api(servers: ServerPool, origin: str, app_wide: bool) -> Server:
+    app = web.Application()
+    config: dict[Any, ResourceOptions] = {origin: ResourceOptions()}
+    if app_wide:
+        app.router.add_get("/ws", ws_echo)
+        aiohttp_cors.setup(app, defaults=config, all_routes=True)
+    else:
+        cors = aiohttp_cors.setup(app)
+        cors.add(app.router.add_get("/ws", ws_echo), config)
+    return servers.start(app)
+
+
+@pytest.mark.parametrize("app_wide", [False, True], ids=["cors.add", "all_routes"])
+def test_websocket_from_allowed_origin_opens(
+    page: Page, servers: ServerPool, app_wide: bool
+) -> None:
+    api = _start_ws_api(servers, page.origin, app_wide)
+
+    res = page.websocket(api.ws_url("/ws"), "hello")
+
+    res.assert_readable(101, "echo: hello")
+    assert_calls(api, [("GET", "/ws")], res)
+    seen = api.requests()[0]
+    assert seen.status == 101, res.describe()
+    assert_seen_header(seen, "Origin", page.origin, res)
+    assert_seen_header(seen, "Upgrade", "websocket", res)
+
+
+@pytest.mark.parametrize("app_wide", [False, True], ids=["cors.add", "all_routes"])
+def test_websocket_from_refused_origin_fails(
+    page: Page, servers: ServerPool, app_wide: bool
+) -> None:
+    api = _start_ws_api(servers, "http://other.example", app_wide)
+
+    res = page.websocket(api.ws_url("/ws"))
+
+    res.assert_blocked()
+    assert any("WebSocket connection" in line for line in res.console), res.describe()
+    assert_calls(api, [("GET", "/ws")], res)
+    seen = api.requests()[0]
+    assert seen.status == 403, res.describe()
+    assert_seen_header(seen, "Origin", page.origin, res)
+
+
+def test_websocket_from_servers_own_origin_opens(page: Page, servers: ServerPool) -> None:
+    async def own_page(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE_HTML, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", own_page)
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/ws", ws_echo), {"http://other.example": ResourceOptions()})
+    api = servers.start(app)
+    page.goto(server=api)  # same-origin page: not in the config, but never refused
+
+    res = page.websocket(api.ws_url("/ws"), "self")
+
+    res.assert_readable(101, "echo: self")
+    assert_calls(api, [("GET", "/"), ("GET", "/ws")], res)
+    assert_seen_header(api.requests()[1], "Origin", api.origin, res)
