@@ -24,6 +24,12 @@ EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
 EXIT_ERROR = 2
 
+_CHECK_DESCRIPTION = """\
+Act like a browser making a cross-origin fetch() to URL from a page on ORIGIN: send the
+preflight if one is needed, then the request; check both like a browser does, and explain
+every failed rule with the header values seen and a suggested fix.
+"""
+
 _CHECK_EPILOG = """\
 exit status: 0 allowed, 1 blocked (or a --read-header is hidden), 2 could not check.
 
@@ -80,11 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd = commands.add_parser(
         "check",
         help="act like a browser against URL and explain whether CORS allows the request",
-        description=(
-            "Act like a browser making a cross-origin fetch() to URL from a page on ORIGIN: "
-            "send the preflight if one is needed, then the request, check both like a browser "
-            "does, and explain every failed rule with the values seen and a fix."
-        ),
+        description=_CHECK_DESCRIPTION,
         epilog=_CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

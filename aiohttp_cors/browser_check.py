@@ -37,7 +37,9 @@ __all__ = [
     "SAFELISTED_METHODS",
     "BrowserRequest",
     "Header",
+    "Kind",
     "Problem",
+    "Stage",
     "Verdict",
     "check_actual",
     "check_preflight",
@@ -92,6 +94,9 @@ _METHOD_OVERRIDE_HEADERS = frozenset(
     {"x-http-method", "x-http-method-override", "x-method-override"}
 )
 
+_SAFELISTED_REQUEST_HEADERS = frozenset(
+    {"accept", "accept-language", "content-language", "content-type", "range"}
+)
 _SAFELISTED_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
@@ -101,6 +106,7 @@ _MAX_SAFELISTED_TOTAL = 1024
 DEFAULT_MAX_AGE = 5
 """Seconds a browser caches a preflight when Access-Control-Max-Age is absent or invalid."""
 MAX_AGE_CAPS = {"Chromium": 7200, "Firefox": 86400}
+"""The longest a browser caches a preflight, whatever Access-Control-Max-Age says."""
 
 _HTTP_WHITESPACE = " \t\r\n"
 _OWS = " \t"
@@ -223,13 +229,7 @@ def unsafe_request_header_names(headers: Iterable[Header]) -> list[str]:
 def _describe_unsafe_header(name: str, value: str) -> str:
     lname = name.lower()
     shown = _shorten(value)
-    if _byte_length(value) > _MAX_SAFELISTED_VALUE and lname in (
-        "accept",
-        "accept-language",
-        "content-language",
-        "content-type",
-        "range",
-    ):
+    if _byte_length(value) > _MAX_SAFELISTED_VALUE and lname in _SAFELISTED_REQUEST_HEADERS:
         return (
             f"header {name} is {_byte_length(value)} bytes long (safelisted values are at most 128)"
         )
@@ -258,16 +258,12 @@ def preflight_reasons(
     if method not in SAFELISTED_METHODS:
         reasons.append(f"method {method} is not one of GET, HEAD, POST (compared case-sensitively)")
     pairs = [(name, _normalize_value(value)) for name, value in headers]
-    unsafe = set(unsafe_request_header_names(pairs))
     total = sum(_byte_length(v) for n, v in pairs if is_safelisted_request_header(n, v))
     described: set[str] = set()
     for name, value in pairs:
-        lname = name.lower()
-        if lname not in unsafe or lname in described:
+        if name.lower() in described or is_safelisted_request_header(name, value):
             continue
-        described.add(lname)
-        if is_safelisted_request_header(name, value):
-            continue  # unsafe only because of the total; said once below
+        described.add(name.lower())
         reasons.append(_describe_unsafe_header(name, value))
     if total > _MAX_SAFELISTED_TOTAL:
         reasons.append(
@@ -391,7 +387,7 @@ class Verdict:
     @property
     def allowed(self) -> bool:
         """The browser lets the request through (for a preflight: sends the actual request)."""
-        return not any(p.kind == "blocked" for p in self.problems)
+        return not self.blocking
 
     @property
     def ok(self) -> bool:
@@ -651,7 +647,9 @@ def _header_problems(
                 "The request sends an Authorization header, which must be named in "
                 "Access-Control-Allow-Headers"
                 + (
-                    "; '*' never covers Authorization."
+                    "; '*' never covers Authorization (so says the Fetch standard; some "
+                    "Chromium versions still let it through, so it may work in one browser and "
+                    "fail in another)."
                     if "*" in allowed_lower
                     else f" (the preflight lists {listed})."
                 ),

@@ -28,7 +28,6 @@ from .errors import CorsConfigError, CorsSecurityWarning, ProblemCollector
 from .headers import vary_with
 from .options import ResourceOptions, options_from
 from .origins import (
-    OriginKey,
     OriginKeyError,
     OriginSpec,
     describe_key,
@@ -57,7 +56,9 @@ from .policy import (
 logger: Final = logging.getLogger("aiohttp_cors")
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
-CorsMapping = Mapping[OriginKey, OptionsValue]
+# Keys are origin keys (see origins.py); typed loosely because Mapping keys are invariant
+# and users' dicts are typed dict[str, ResourceOptions], dict[re.Pattern[str], ...], etc.
+CorsMapping = Mapping[Any, OptionsValue]
 ParsedConfig = tuple[tuple[OriginSpec, ResourceOptions], ...]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -671,15 +672,26 @@ class CorsConfig:
     ) -> None:
         if isinstance(response, (PreflightResponse, PreflightRefused)):
             return
-        policy = self._response_policy(request)
+        # This runs for every response of the app: the common cases are kept to a few
+        # dictionary look-ups.
+        if not self._compiled:
+            self._compile()
+        policy = self._policies.get(request.match_info.route.resource)
         if policy is None:
-            return
+            if self._app_policy is None:
+                return
+            policy = self._response_policy(request)
+            if policy is None:
+                return
         headers = response.headers
         # ACAO depends on the Origin: caches must keep one copy per Origin, including the
         # answers to requests without Origin or from refused origins.
-        vary = vary_with(headers.getall(hdrs.VARY, ()), "Origin")
-        if vary is not None:
-            headers[hdrs.VARY] = vary
+        if hdrs.VARY not in headers:
+            headers[hdrs.VARY] = "Origin"
+        else:
+            vary = vary_with(headers.getall(hdrs.VARY), "Origin")
+            if vary is not None:
+                headers[hdrs.VARY] = vary
         origin = request.headers.get(hdrs.ORIGIN)
         if origin is None:
             return

@@ -24,7 +24,17 @@ from aiohttp import WSMsgType, web
 
 from . import ResourceOptions, setup
 
-__all__ = ["DEMO_TESTS", "build_demo_apps", "run_demo", "serve_demo"]
+__all__ = [
+    "DEMO_TESTS",
+    "DemoError",
+    "bind_socket",
+    "build_api_app",
+    "build_demo_apps",
+    "build_page_app",
+    "render_page",
+    "run_demo",
+    "serve_demo",
+]
 
 OTHER_ORIGIN = "https://other.example"
 """The only origin some API routes allow, so that the page's origin is refused there."""
@@ -157,7 +167,8 @@ _PAGE = """<!DOCTYPE html>
   body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; }
   table { border-collapse: collapse; width: 100%; }
   th, td { border: 1px solid #ccc; padding: .4em .6em; text-align: left; vertical-align: top; }
-  td.outcome { font-weight: bold; white-space: nowrap; }
+  td.name, td.outcome { white-space: nowrap; }
+  td.outcome { font-weight: bold; }
   tr[data-outcome="allowed"] td.outcome { color: #176117; }
   tr[data-outcome="blocked"] td.outcome { color: #9b1c1c; }
   tr.unexpected { background: #fff0c0; }
@@ -424,7 +435,7 @@ def _origin(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     if host in ("", "0.0.0.0", "::"):
         raise DemoError(
             f"--host {host!r} is not an address a browser can open; use 127.0.0.1 or localhost"
@@ -492,9 +503,9 @@ def run_demo(host: str = "127.0.0.1", page_port: int = 0, api_port: int = 0) -> 
 
     Port 0 picks a free port. Raises :class:`DemoError` when it cannot start.
     """
-    page_sock = _bind(host, page_port)
+    page_sock = bind_socket(host, page_port)
     try:
-        api_sock = _bind(host, api_port)
+        api_sock = bind_socket(host, api_port)
     except DemoError:
         page_sock.close()
         raise

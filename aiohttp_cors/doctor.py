@@ -22,6 +22,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from .browser_check import (
+    MAX_AGE_CAPS,
     BrowserRequest,
     Header,
     Problem,
@@ -34,7 +35,7 @@ from .browser_check import (
     is_token,
     preflight_request_headers,
 )
-from .origins import AnyOrigin, ExactOrigin, OriginKeyError, parse_origin_key
+from .origins import OriginKeyError, parse_origin_key
 
 __all__ = ["CheckError", "Exchange", "Report", "check", "format_report", "validate"]
 
@@ -107,7 +108,8 @@ class Report:
     @property
     def allowed(self) -> bool:
         """The browser lets the page read the response."""
-        return self.actual is not None and not any(p.kind == "blocked" for p in self.problems)
+        exchanges = (self.preflight, self.actual)
+        return self.actual is not None and all(e.verdict.allowed for e in exchanges if e)
 
     @property
     def ok(self) -> bool:
@@ -175,11 +177,9 @@ def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> U
                 "such as 'https://app.example.com'"
             )
         try:
-            spec = parse_origin_key(origin)
+            parse_origin_key(origin)  # without '*', only an exact serialized origin passes
         except OriginKeyError as exc:
             raise CheckError(str(exc)) from None
-        if not isinstance(spec, (ExactOrigin, AnyOrigin)):  # pragma: no cover - guarded above
-            raise CheckError(f"origin {origin!r} is not a serialized origin")
         if origin == _url_origin(parsed):
             raise CheckError(
                 f"the page origin {origin} is the URL's own origin: the request is same-origin "
@@ -397,11 +397,15 @@ def format_report(report: Report) -> str:
     if report.preflight is not None:
         lines += _exchange_lines(report.preflight, ())
         verdict = report.preflight.verdict
-        lines.append(
-            f"  preflight passed (a browser caches it for {verdict.max_age} s)"
-            if verdict.allowed
-            else "  preflight FAILED"
-        )
+        if verdict.allowed and verdict.max_age is not None:
+            caps = "".join(
+                f"; {browser} caps it at {cap} s"
+                for browser, cap in MAX_AGE_CAPS.items()
+                if verdict.max_age > cap
+            )
+            lines.append(f"  preflight passed (browsers cache it for {verdict.max_age} s{caps})")
+        else:
+            lines.append("  preflight FAILED")
     lines.append("")
     if report.actual is not None:
         lines.append("Actual request:")

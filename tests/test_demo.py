@@ -1,0 +1,277 @@
+"""The demo (``python -m aiohttp_cors demo``): its apps, the doctor against it, and the command.
+
+The page itself runs in a real browser in tests/integration/test_browser_demo.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from aiohttp_cors.browser_check import BrowserRequest
+from aiohttp_cors.demo import (
+    DEMO_TESTS,
+    OTHER_ORIGIN,
+    DemoError,
+    bind_socket,
+    build_demo_apps,
+    render_page,
+)
+from aiohttp_cors.doctor import check, format_report
+
+PAGE = "http://127.0.0.1:9"  # the demo page's origin, as the API is configured for it
+API = "http://127.0.0.1:10"
+ROOT = Path(__file__).resolve().parent.parent
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+
+
+@pytest.fixture
+async def api(aiohttp_client: ClientFactory) -> TestClient[web.Request, web.Application]:
+    return await aiohttp_client(build_demo_apps(PAGE, API)[1])
+
+
+def preflight(method: str, headers: str | None = None, origin: str = PAGE) -> dict[str, str]:
+    result = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers is not None:
+        result["Access-Control-Request-Headers"] = headers
+    return result
+
+
+async def test_api_answers_preflights(api: TestClient[web.Request, web.Application]) -> None:
+    response = await api.options(
+        "/api/items/1", headers=preflight("PUT", "content-type,x-demo-token")
+    )
+    assert response.status == 200
+    assert response.headers["Access-Control-Allow-Origin"] == PAGE
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert "x-demo-token" in allowed
+    assert "content-type" in allowed
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/items/1", preflight("PUT", "x-not-allowed")),
+        ("/api/items/1", preflight("DELETE")),
+        ("/api/items/1", preflight("PUT", origin="http://evil.example")),
+        ("/api/refused", preflight("GET", "x-a")),
+    ],
+)
+async def test_api_refuses_preflights(
+    api: TestClient[web.Request, web.Application], path: str, headers: dict[str, str]
+) -> None:
+    response = await api.options(path, headers=headers)
+    assert response.status == 403
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_api_actual_responses(api: TestClient[web.Request, web.Application]) -> None:
+    simple = await api.get("/api/simple", headers={"Origin": PAGE})
+    assert simple.headers["Access-Control-Allow-Origin"] == PAGE
+    assert "Access-Control-Allow-Credentials" not in simple.headers
+    assert await simple.json() == {"message": "hello from the API origin"}
+
+    login = await api.post("/api/login", headers={"Origin": PAGE})
+    assert login.headers["Access-Control-Allow-Origin"] == PAGE
+    assert login.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "demo_session=" in login.headers["Set-Cookie"]
+
+    session = login.cookies["demo_session"].value
+    whoami = await api.get("/api/whoami", headers={"Origin": PAGE})  # the client's jar has it
+    assert whoami.headers["Access-Control-Allow-Credentials"] == "true"
+    assert await whoami.json() == {"session": session}
+
+    exposed = await api.get("/api/headers", headers={"Origin": PAGE})
+    assert exposed.headers["Access-Control-Expose-Headers"].lower() == "x-exposed"
+    assert exposed.headers["X-Hidden"] == "secret"
+
+    refused = await api.get("/api/refused", headers={"Origin": PAGE})
+    assert refused.status == 200
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    other = await api.get("/api/refused", headers={"Origin": OTHER_ORIGIN})
+    assert other.headers["Access-Control-Allow-Origin"] == OTHER_ORIGIN
+
+
+async def test_api_websockets(api: TestClient[web.Request, web.Application]) -> None:
+    async with api.ws_connect("/api/ws", headers={"Origin": PAGE}) as ws:
+        await ws.send_str("ping")
+        assert await ws.receive_str() == "echo: ping"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await api.ws_connect("/api/ws-refused", headers={"Origin": PAGE})
+    assert refused.value.status == 403
+
+
+async def test_page(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(build_demo_apps(PAGE, API)[0])
+    response = await client.get("/")
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    html = await response.text()
+    assert f'const API = "{API}";' in html
+    # The battery in the page is the one DEMO_TESTS describes, with the same expectations.
+    battery = dict(re.findall(r'name: "([a-z-]+)", expected: "(allowed|blocked)"', html))
+    assert battery == DEMO_TESTS
+    assert 'id="summary"' in html
+    assert (await client.get("/favicon.ico")).status == 204
+
+
+def test_render_page_escapes_the_origin() -> None:
+    html = render_page('http://x"</script><b>')
+    assert "</script><b>" not in html
+    assert 'const API = "http://x\\"<\\/script><b>";' in html
+
+
+async def test_doctor_agrees_with_the_demo(aiohttp_server: ServerFactory) -> None:
+    """The doctor reaches, over HTTP, the outcomes the browser shows in the demo page."""
+    server = await aiohttp_server(build_demo_apps(PAGE, API)[1])
+
+    def url(path: str) -> str:
+        return str(server.make_url(path))
+
+    json_put = (("Content-Type", "application/json"), ("X-Demo-Token", "abc"))
+    checks = {
+        "simple-get": (url("/api/simple"), BrowserRequest(PAGE), None),
+        "preflight-put": (url("/api/items/1"), BrowserRequest(PAGE, "PUT", json_put), "{}"),
+        "preflight-refused-header": (
+            url("/api/items/1"),
+            BrowserRequest(PAGE, "PUT", (("X-Not-Allowed", "1"),)),
+            "{}",
+        ),
+        "credentials-cookie": (url("/api/whoami"), BrowserRequest(PAGE, credentials=True), None),
+        "credentials-not-allowed": (
+            url("/api/simple"),
+            BrowserRequest(PAGE, credentials=True),
+            None,
+        ),
+        "exposed-header": (
+            url("/api/headers"),
+            BrowserRequest(PAGE, read_headers=("X-Exposed",)),
+            None,
+        ),
+        "hidden-header": (
+            url("/api/headers"),
+            BrowserRequest(PAGE, read_headers=("X-Hidden",)),
+            None,
+        ),
+        "refused-origin": (url("/api/refused"), BrowserRequest(PAGE), None),
+    }
+    for name, (target, request_, body) in checks.items():
+        report = await check(target, request_, body=body)
+        outcome = "allowed" if report.ok else "blocked"
+        assert outcome == DEMO_TESTS[name], f"{name}:\n{format_report(report)}"
+    assert not (set(DEMO_TESTS) - set(checks)) - {"websocket", "websocket-refused-origin"}
+
+
+def test_bind_socket_errors() -> None:
+    for host in ("0.0.0.0", "::", ""):
+        with pytest.raises(DemoError, match="not an address a browser can open"):
+            bind_socket(host, 0)
+    with pytest.raises(DemoError, match="out of range"):
+        bind_socket("127.0.0.1", 70000)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(DemoError, match=f"cannot listen on 127.0.0.1 port {port}"):
+            bind_socket("127.0.0.1", port)
+
+
+# --------------------------------------------------------------------------------------------------
+# python -m aiohttp_cors demo
+# --------------------------------------------------------------------------------------------------
+
+
+async def _start_demo(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aiohttp_cors",
+        "demo",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+
+
+async def _read_origins(process: asyncio.subprocess.Process) -> tuple[str, str]:
+    assert process.stdout is not None
+    page = api = ""
+    while not (page and api):
+        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert line, "the demo exited before printing its URLs"
+        if match := re.match(r"\s*page: (http://\S+)/", line):
+            page = match.group(1)
+        if match := re.match(r"\s*api:\s+(http://\S+)/", line):
+            api = match.group(1)
+    return page, api
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+async def test_demo_command_serves_and_stops_cleanly(signum: signal.Signals) -> None:
+    process = await _start_demo("--host", "127.0.0.1")
+    try:
+        page, api = await _read_origins(process)
+        assert page != api
+        async with aiohttp.ClientSession() as session:
+            async with session.get(page + "/") as response:
+                assert response.status == 200
+                assert f'const API = "{api}";' in await response.text()
+            async with session.options(
+                api + "/api/items/1", headers=preflight("PUT", "content-type", origin=page)
+            ) as response:
+                assert response.status == 200
+                assert response.headers["Access-Control-Allow-Origin"] == page
+            # With an open WebSocket too, the demo must stop promptly.
+            ws = await session.ws_connect(api.replace("http", "ws") + "/api/ws", origin=page)
+            process.send_signal(signum)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 20)
+            await ws.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
+    assert b"Stopped." in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--host", "0.0.0.0"), "not an address a browser can open"),
+        (("--page-port", "70000"), "out of range"),
+        (("--api-port", "http"), "not a port number"),
+    ],
+)
+async def test_demo_command_bad_arguments(args: tuple[str, ...], message: str) -> None:
+    process = await _start_demo(*args)
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    assert message in stderr.decode()
+    assert b"Traceback" not in stderr
+
+
+async def test_demo_command_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await _start_demo("--api-port", str(port))
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    assert f"cannot listen on 127.0.0.1 port {port}" in stderr.decode()
+    assert b"Traceback" not in stderr

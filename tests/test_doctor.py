@@ -1,0 +1,668 @@
+"""The CORS doctor against real local servers whose handlers set CORS headers by hand.
+
+Each scenario is one route on a real aiohttp app: what it answers to the preflight and to the
+actual request. The doctor must reach the verdict a browser reaches, for the reason a browser has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from aiohttp_cors.__main__ import main
+from aiohttp_cors.browser_check import BrowserRequest, Header
+from aiohttp_cors.doctor import CheckError, Report, check, format_report
+
+PAGE = "http://page.example"
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACEH = "Access-Control-Expose-Headers"
+ACAPN = "Access-Control-Allow-Private-Network"
+ECHO = "{origin}"  # replaced by the request's Origin
+VARY = ("Vary", "Origin")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one route answers. Header values may contain {origin}."""
+
+    actual: list[Header] = field(default_factory=list)
+    actual_status: int = 200
+    preflight: list[Header] = field(default_factory=list)
+    preflight_status: int = 200
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "echo": Scenario(actual=[(ACAO, ECHO), VARY]),
+    "echo-no-vary": Scenario(actual=[(ACAO, ECHO)]),
+    "no-cors": Scenario(),
+    "other-origin": Scenario(actual=[(ACAO, "https://other.example"), VARY]),
+    "trailing-slash": Scenario(actual=[(ACAO, ECHO + "/"), VARY]),
+    "duplicate-acao": Scenario(actual=[(ACAO, ECHO), (ACAO, ECHO), VARY]),
+    "star": Scenario(actual=[(ACAO, "*")]),
+    "star-acac": Scenario(actual=[(ACAO, "*"), (ACAC, "true")]),
+    "echo-acac": Scenario(actual=[(ACAO, ECHO), (ACAC, "true"), VARY]),
+    "echo-acac-True": Scenario(actual=[(ACAO, ECHO), (ACAC, "True"), VARY]),
+    "error-with-cors": Scenario(actual=[(ACAO, ECHO), VARY], actual_status=500),
+    "error-without-cors": Scenario(actual_status=500),
+    "preflight-403": Scenario(actual=[(ACAO, ECHO)], preflight_status=403),
+    "preflight-405": Scenario(actual=[(ACAO, ECHO)], preflight_status=405),
+    "preflight-401": Scenario(actual=[(ACAO, ECHO)], preflight_status=401),
+    "preflight-redirect": Scenario(
+        actual=[(ACAO, ECHO)], preflight=[("Location", "/s/echo")], preflight_status=301
+    ),
+    "put-ok": Scenario(
+        actual=[(ACAO, ECHO), VARY],
+        preflight=[(ACAO, ECHO), (ACAM, "PUT"), (ACAH, "content-type, x-token")],
+    ),
+    "put-max-age-day": Scenario(
+        actual=[(ACAO, ECHO), VARY],
+        preflight=[(ACAO, ECHO), (ACAM, "PUT"), ("Access-Control-Max-Age", "86400")],
+    ),
+    "put-ok-204": Scenario(
+        actual=[(ACAO, ECHO), VARY], preflight=[(ACAO, ECHO), (ACAM, "PUT")], preflight_status=204
+    ),
+    "put-credentials-ok": Scenario(
+        actual=[(ACAO, ECHO), (ACAC, "true"), VARY],
+        preflight=[(ACAO, ECHO), (ACAC, "true"), (ACAM, "PUT"), (ACAH, "content-type,x-token")],
+    ),
+    "put-preflight-no-acac": Scenario(
+        actual=[(ACAO, ECHO), (ACAC, "true"), VARY],
+        preflight=[(ACAO, ECHO), (ACAM, "PUT"), (ACAH, "content-type,x-token")],
+    ),
+    "preflight-no-acao": Scenario(actual=[(ACAO, ECHO)], preflight=[(ACAM, "PUT")]),
+    "acam-get-post": Scenario(actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAM, "GET, POST")]),
+    "acam-PATCH": Scenario(actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAM, "PATCH")]),
+    "acam-star": Scenario(actual=[(ACAO, "*")], preflight=[(ACAO, "*"), (ACAM, "*"), (ACAH, "*")]),
+    "acam-invalid": Scenario(actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAM, "GET PUT")]),
+    "acah-other": Scenario(
+        actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAM, "PUT"), (ACAH, "x-other")]
+    ),
+    "acah-star": Scenario(actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAH, "*")]),
+    "acah-invalid": Scenario(
+        actual=[(ACAO, ECHO)], preflight=[(ACAO, ECHO), (ACAM, "PUT"), (ACAH, "x-token;")]
+    ),
+    "expose": Scenario(
+        actual=[(ACAO, ECHO), VARY, ("X-Total", "3"), ("X-Secret", "s"), (ACEH, "X-Total")]
+    ),
+    "redirect": Scenario(
+        actual=[(ACAO, ECHO), VARY, ("Location", "http://elsewhere.example/next")],
+        actual_status=302,
+    ),
+    "redirect-no-cors": Scenario(actual=[("Location", "/s/echo")], actual_status=307),
+    "private-network": Scenario(
+        actual=[(ACAO, ECHO), VARY], preflight=[(ACAO, ECHO), (ACAPN, "true")]
+    ),
+    "private-network-refused": Scenario(actual=[(ACAO, ECHO), VARY], preflight=[(ACAO, ECHO)]),
+}
+
+
+@dataclass
+class Seen:
+    """A request the test server received."""
+
+    method: str
+    headers: list[Header]
+    body: bytes
+
+
+SEEN = web.AppKey("seen", list[Seen])
+
+
+def _render(headers: list[Header], request: web.Request) -> list[Header]:
+    origin = request.headers.get("Origin", "")
+    return [(name, value.replace(ECHO, origin)) for name, value in headers]
+
+
+async def _scenario_handler(request: web.Request) -> web.StreamResponse:
+    request.app[SEEN].append(
+        Seen(request.method, list(request.headers.items()), await request.read())
+    )
+    scenario = SCENARIOS[request.match_info["name"]]
+    if request.method == "OPTIONS":
+        status, headers = scenario.preflight_status, scenario.preflight
+    else:
+        status, headers = scenario.actual_status, scenario.actual
+    response = web.Response(status=status, text="scenario body")
+    for name, value in _render(headers, request):
+        response.headers.add(name, value)
+    return response
+
+
+async def _slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(5)
+    return web.Response()
+
+
+def make_app() -> web.Application:
+    app = web.Application()
+    app[SEEN] = []
+    app.router.add_route("*", "/s/{name}", _scenario_handler)
+    app.router.add_get("/slow", _slow)
+    return app
+
+
+ServerFactory = Callable[..., Awaitable[TestServer]]
+
+
+@pytest.fixture
+async def server(aiohttp_server: ServerFactory) -> TestServer:
+    return await aiohttp_server(make_app())
+
+
+def url(server: TestServer, name: str) -> str:
+    return str(server.make_url(f"/s/{name}"))
+
+
+def seen(server: TestServer) -> list[Seen]:
+    return server.app[SEEN] if server.app is not None else []
+
+
+def blocking_rules(report: Report) -> set[str]:
+    return {p.rule for p in report.problems if p.kind == "blocked"}
+
+
+# (scenario, request, verdict, blocking rules)
+CASES: list[tuple[str, BrowserRequest, str, set[str]]] = [
+    ("echo", BrowserRequest(PAGE), "allowed", set()),
+    ("star", BrowserRequest(PAGE), "allowed", set()),
+    ("error-with-cors", BrowserRequest(PAGE), "allowed", set()),
+    ("no-cors", BrowserRequest(PAGE), "blocked", {"acao-missing"}),
+    ("error-without-cors", BrowserRequest(PAGE), "blocked", {"acao-missing"}),
+    ("other-origin", BrowserRequest(PAGE), "blocked", {"acao-mismatch"}),
+    ("trailing-slash", BrowserRequest(PAGE), "blocked", {"acao-mismatch"}),
+    ("duplicate-acao", BrowserRequest(PAGE), "blocked", {"acao-multiple"}),
+    ("star-acac", BrowserRequest(PAGE, credentials=True), "blocked", {"acao-wildcard-credentials"}),
+    ("echo", BrowserRequest(PAGE, credentials=True), "blocked", {"acac-missing"}),
+    ("echo-acac-True", BrowserRequest(PAGE, credentials=True), "blocked", {"acac-invalid"}),
+    ("echo-acac", BrowserRequest(PAGE, credentials=True), "allowed", set()),
+    ("preflight-403", BrowserRequest(PAGE, "PUT"), "blocked", {"preflight-status"}),
+    ("preflight-405", BrowserRequest(PAGE, "DELETE"), "blocked", {"preflight-status"}),
+    ("preflight-401", BrowserRequest(PAGE, "PUT"), "blocked", {"preflight-status"}),
+    ("preflight-redirect", BrowserRequest(PAGE, "PUT"), "blocked", {"preflight-status"}),
+    ("preflight-no-acao", BrowserRequest(PAGE, "PUT"), "blocked", {"acao-missing"}),
+    ("put-ok-204", BrowserRequest(PAGE, "PUT"), "allowed", set()),
+    ("acam-get-post", BrowserRequest(PAGE, "PUT"), "blocked", {"method-not-allowed"}),
+    ("acam-PATCH", BrowserRequest(PAGE, "patch"), "blocked", {"method-not-allowed"}),
+    ("acam-PATCH", BrowserRequest(PAGE, "PATCH"), "allowed", set()),
+    ("acam-star", BrowserRequest(PAGE, "DELETE", (("X-Token", "1"),)), "allowed", set()),
+    ("acam-invalid", BrowserRequest(PAGE, "PUT"), "blocked", {"acam-invalid"}),
+    (
+        "acah-other",
+        BrowserRequest(PAGE, "PUT", (("X-Token", "1"),)),
+        "blocked",
+        {"header-not-allowed"},
+    ),
+    ("acah-star", BrowserRequest(PAGE, "GET", (("X-Token", "1"),)), "allowed", set()),
+    (
+        "acah-star",
+        BrowserRequest(PAGE, "GET", (("Authorization", "Bearer t"),)),
+        "blocked",
+        {"authorization-not-listed"},
+    ),
+    (
+        "acah-invalid",
+        BrowserRequest(PAGE, "PUT", (("X-Token", "1"),)),
+        "blocked",
+        {"acah-invalid"},
+    ),
+    (
+        "put-preflight-no-acac",
+        BrowserRequest(PAGE, "PUT", (("X-Token", "1"),), credentials=True),
+        "blocked",
+        {"acac-missing"},
+    ),
+    ("redirect", BrowserRequest(PAGE), "allowed", set()),
+    ("redirect-no-cors", BrowserRequest(PAGE), "blocked", {"acao-missing"}),
+    ("private-network", BrowserRequest(PAGE, private_network=True), "allowed", set()),
+    (
+        "private-network-refused",
+        BrowserRequest(PAGE, private_network=True),
+        "blocked",
+        {"private-network-not-allowed"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "request_", "verdict", "rules"),
+    CASES,
+    ids=[f"{c[0]}-{c[1].method}{'-cred' if c[1].credentials else ''}" for c in CASES],
+)
+async def test_verdicts(
+    server: TestServer, scenario: str, request_: BrowserRequest, verdict: str, rules: set[str]
+) -> None:
+    report = await check(url(server, scenario), request_)
+    assert report.verdict == verdict
+    assert blocking_rules(report) == rules
+    assert report.exit_code == (0 if verdict == "allowed" else 1)
+    methods = [s.method for s in seen(server)]
+    if report.preflight_reasons:
+        assert methods[0] == "OPTIONS"
+        assert report.preflight is not None
+    else:
+        assert "OPTIONS" not in methods
+        assert report.preflight is None
+    # A failed preflight stops the browser: the actual request is never sent.
+    preflight_failed = report.preflight is not None and not report.preflight.verdict.allowed
+    assert (report.actual is None) is preflight_failed
+    assert len(methods) == (1 if preflight_failed or report.preflight is None else 2)
+    text = format_report(report)
+    assert ("Verdict: ALLOWED" in text) is (verdict == "allowed")
+    for rule in rules:
+        assert rule in text
+    json.dumps(report.to_dict())
+
+
+async def test_preflighted_credentialed_request_is_sent_like_a_browser(server: TestServer) -> None:
+    request_ = BrowserRequest(
+        PAGE,
+        "put",
+        (("X-Token", "abc"), ("Content-Type", "application/json")),
+        credentials=True,
+    )
+    report = await check(
+        url(server, "put-credentials-ok"),
+        request_,
+        body='{"a": 1}',
+        cookies=[("session", "s1")],
+    )
+    assert report.verdict == "allowed", format_report(report)
+    preflight, actual = seen(server)
+
+    assert preflight.method == "OPTIONS"
+    names = {n.lower() for n, _ in preflight.headers}
+    assert "cookie" not in names
+    assert "authorization" not in names
+    assert "x-token" not in names
+    assert ("Origin", PAGE) in preflight.headers
+    assert ("Access-Control-Request-Method", "PUT") in preflight.headers
+    assert ("Access-Control-Request-Headers", "content-type,x-token") in preflight.headers
+    assert preflight.body == b""
+
+    assert actual.method == "PUT"
+    assert ("Origin", PAGE) in actual.headers
+    assert ("X-Token", "abc") in actual.headers
+    assert ("Content-Type", "application/json") in actual.headers
+    assert ("Cookie", "session=s1") in actual.headers
+    assert actual.body == b'{"a": 1}'
+
+
+async def test_text_body_gets_text_plain_and_needs_no_preflight(server: TestServer) -> None:
+    report = await check(url(server, "echo"), BrowserRequest(PAGE, "POST"), body="hello")
+    assert report.verdict == "allowed"
+    (actual,) = seen(server)
+    assert actual.method == "POST"
+    assert ("Content-Type", "text/plain;charset=UTF-8") in actual.headers
+    assert actual.body == b"hello"
+
+
+async def test_refused_preflight_body_is_quoted(aiohttp_server: ServerFactory) -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        return web.Response(
+            status=403, text="CORS preflight request failed: origin 'x' is not allowed"
+        )
+
+    app = web.Application()
+    app.router.add_route("OPTIONS", "/", refuse)
+    server = await aiohttp_server(app)
+    report = await check(str(server.make_url("/")), BrowserRequest(PAGE, "PUT"))
+    (problem,) = report.problems
+    assert problem.rule == "preflight-status"
+    assert "CORS preflight request failed: origin 'x' is not allowed" in problem.message
+    assert "CORS configuration" in problem.fix
+
+
+async def test_exposed_and_hidden_headers(server: TestServer) -> None:
+    request_ = BrowserRequest(PAGE, read_headers=("X-Total", "X-Secret", "Content-Type"))
+    report = await check(url(server, "expose"), request_)
+    assert report.verdict == "allowed"
+    assert not report.ok
+    assert report.exit_code == 1
+    assert report.hidden_headers == ("X-Secret",)
+    assert report.actual is not None
+    assert {"X-Total", "Content-Type"} <= set(report.actual.verdict.readable_headers)
+    text = format_report(report)
+    assert "the page cannot read: X-Secret" in text
+    assert "Access-Control-Expose-Headers" in text
+
+
+async def test_redirect_is_reported_not_followed(server: TestServer) -> None:
+    report = await check(url(server, "redirect"), BrowserRequest(PAGE))
+    assert len(seen(server)) == 1
+    assert report.verdict == "allowed"
+    (note,) = report.notes
+    assert "http://elsewhere.example/next" in note
+    assert "Origin: null" in note
+
+
+async def test_preflight_cache_time(server: TestServer) -> None:
+    report = await check(url(server, "put-max-age-day"), BrowserRequest(PAGE, "PUT"))
+    assert report.preflight is not None
+    assert report.preflight.verdict.max_age == 86400
+    assert "browsers cache it for 86400 s; Chromium caps it at 7200 s" in format_report(report)
+    report = await check(url(server, "put-ok-204"), BrowserRequest(PAGE, "PUT"))
+    assert "browsers cache it for 5 s)" in format_report(report)
+
+
+async def test_missing_vary_is_a_warning(server: TestServer) -> None:
+    report = await check(url(server, "echo-no-vary"), BrowserRequest(PAGE))
+    assert report.verdict == "allowed"
+    assert report.ok
+    assert report.exit_code == 0
+    assert [(p.rule, p.kind) for p in report.problems] == [("vary-missing", "warning")]
+    assert "Warnings:" in format_report(report)
+    report = await check(url(server, "echo"), BrowserRequest(PAGE))
+    assert not report.problems
+
+
+async def test_json_report_shape(server: TestServer) -> None:
+    request_ = BrowserRequest(PAGE, "PUT", (("X-Token", "1"),))
+    report = await check(url(server, "acah-other"), request_)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["verdict"] == "blocked"
+    assert data["ok"] is False
+    assert data["method"] == "PUT"
+    assert data["preflight_needed"] is True
+    assert data["actual"] is None
+    assert data["preflight"]["status"] == 200
+    assert [ACAH, "x-other"] in data["preflight"]["response_headers"]
+    assert data["preflight"]["verdict"]["allowed"] is False
+    (problem,) = data["problems"]
+    assert problem["rule"] == "header-not-allowed"
+    assert problem["stage"] == "preflight"
+    assert "x-token" in problem["message"]
+    assert "x-other" in problem["message"]
+    assert problem["fix"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The method on the wire keeps its letter case, like a browser's
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[tuple[str, list[str]]]:
+    """A minimal HTTP/1.1 server that records request lines and answers with CORS headers.
+
+    aiohttp's own server cannot be used here: its parser rejects or upper-cases lower-case methods.
+    """
+    lines: list[str] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        lines.append(request_line)
+        origin = next(
+            (h.split(":", 1)[1].strip() for h in header_lines if h.lower().startswith("origin:")),
+            "",
+        )
+        writer.write(
+            (
+                "HTTP/1.1 200 OK\r\n"
+                f"Access-Control-Allow-Origin: {origin}\r\n"
+                "Access-Control-Allow-Methods: patch\r\n"
+                "Vary: Origin\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            ).encode("latin-1")
+        )
+        await writer.drain()
+        writer.close()
+
+    tcp = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = tcp.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/x", lines
+    tcp.close()
+    await tcp.wait_closed()
+
+
+async def test_non_normalised_method_is_sent_as_written(
+    raw_server: tuple[str, list[str]],
+) -> None:
+    target, lines = raw_server
+    report = await check(target, BrowserRequest(PAGE, "patch"))
+    assert report.verdict == "allowed", format_report(report)
+    assert lines == ["OPTIONS /x HTTP/1.1", "patch /x HTTP/1.1"]
+
+
+async def test_normalised_method_is_upper_cased(raw_server: tuple[str, list[str]]) -> None:
+    target, lines = raw_server
+    report = await check(target, BrowserRequest(PAGE, "delete"))
+    assert report.verdict == "blocked"  # the preflight lists only 'patch'
+    assert lines == ["OPTIONS /x HTTP/1.1"]
+    assert report.preflight is not None
+    assert ("Access-Control-Request-Method", "DELETE") in report.preflight.request_headers
+
+
+# --------------------------------------------------------------------------------------------------
+# Could not check
+# --------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_connection_refused() -> None:
+    with pytest.raises(CheckError, match="failed"):
+        await check(f"http://127.0.0.1:{_free_port()}/", BrowserRequest(PAGE))
+
+
+async def test_timeout(server: TestServer) -> None:
+    with pytest.raises(CheckError, match="timed out"):
+        await check(str(server.make_url("/slow")), BrowserRequest(PAGE), timeout=0.2)
+
+
+async def test_server_closes_the_connection() -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    tcp = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = tcp.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(CheckError, match=r"preflight .* failed"):
+            await check(f"http://127.0.0.1:{port}/", BrowserRequest(PAGE, "PUT"))
+    finally:
+        tcp.close()
+        await tcp.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("target", "request_", "kwargs", "message"),
+    [
+        ("ftp://x.example/", BrowserRequest(PAGE), {}, "http:// or https://"),
+        ("/relative", BrowserRequest(PAGE), {}, "http:// or https://"),
+        ("http://u:p@x.example/", BrowserRequest(PAGE), {}, "credentials"),
+        ("http://x.example/", BrowserRequest("http://page.example/"), {}, "trailing slash"),
+        ("http://x.example/", BrowserRequest("HTTP://Page.example"), {}, "lower case"),
+        ("http://x.example/", BrowserRequest("page.example"), {}, "no scheme"),
+        ("http://x.example/", BrowserRequest("https://*.example"), {}, "pattern"),
+        ("http://x.example/", BrowserRequest("*"), {}, "pattern"),
+        ("http://x.example/", BrowserRequest("http://page.example:80"), {}, "default port"),
+        ("http://x.example/a", BrowserRequest("http://x.example"), {}, "same-origin"),
+        ("http://x.example/", BrowserRequest(PAGE, "TRACE"), {}, "refuses the method"),
+        ("http://x.example/", BrowserRequest(PAGE, "GE T"), {}, "not a valid HTTP method"),
+        ("http://x.example/", BrowserRequest(PAGE, headers=(("Cookie", "a=b"),)), {}, "--cookie"),
+        ("http://x.example/", BrowserRequest(PAGE, headers=(("Origin", "x"),)), {}, "cannot set"),
+        ("http://x.example/", BrowserRequest(PAGE, headers=(("Sec-X", "1"),)), {}, "cannot set"),
+        ("http://x.example/", BrowserRequest(PAGE, headers=(("X A", "1"),)), {}, "header name"),
+        ("http://x.example/", BrowserRequest(PAGE, headers=(("X-A", "1\r\nX: y"),)), {}, "line"),
+        ("http://x.example/", BrowserRequest(PAGE, read_headers=("X A",)), {}, "header name"),
+        ("http://x.example/", BrowserRequest(PAGE), {"body": "x"}, "body with GET"),
+        ("http://x.example/", BrowserRequest(PAGE), {"cookies": [("a", "b")]}, "--credentials"),
+        (
+            "http://x.example/",
+            BrowserRequest(PAGE, credentials=True),
+            {"cookies": [("a", "b;c")]},
+            "invalid cookie",
+        ),
+        ("http://x.example/", BrowserRequest(PAGE), {"timeout": 0}, "timeout"),
+    ],
+)
+async def test_bad_input(
+    target: str, request_: BrowserRequest, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(CheckError, match=message):
+        await check(target, request_, **kwargs)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# python -m aiohttp_cors check
+# --------------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def run_cli(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aiohttp_cors",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    assert "Traceback" not in stderr.decode()
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_cli_allowed(server: TestServer) -> None:
+    code, out, err = await run_cli("check", url(server, "echo"), "--origin", PAGE)
+    assert (code, err) == (0, "")
+    assert "Verdict: ALLOWED" in out
+    assert f"Access-Control-Allow-Origin: {PAGE}" in out
+
+
+async def test_cli_blocked(server: TestServer) -> None:
+    code, out, err = await run_cli(
+        "check", url(server, "acah-other"), "--origin", PAGE, "--method", "PUT", "-H", "X-Token:1"
+    )
+    assert (code, err) == (1, "")
+    assert "Verdict: BLOCKED" in out
+    assert "Preflight needed" in out
+    assert "Access-Control-Request-Headers: x-token" in out
+    assert "header-not-allowed" in out
+    assert "'x-other'" in out
+    assert "Fix: Add x-token to Access-Control-Allow-Headers" in out
+
+
+async def test_cli_hidden_header_fails_the_check(server: TestServer) -> None:
+    code, out, _ = await run_cli(
+        "check", url(server, "expose"), "--origin", PAGE, "--read-header", "X-Secret"
+    )
+    assert code == 1
+    assert "Verdict: ALLOWED, but the page cannot read: X-Secret" in out
+    code, out, _ = await run_cli(
+        "check", url(server, "expose"), "--origin", PAGE, "--read-header", "x-total"
+    )
+    assert code == 0
+
+
+async def test_cli_credentials_cookie_and_body(server: TestServer) -> None:
+    code, out, err = await run_cli(
+        "check",
+        url(server, "put-credentials-ok"),
+        "--origin",
+        PAGE,
+        "--method",
+        "put",
+        "--header",
+        "Content-Type: application/json",
+        "--header",
+        "X-Token",
+        "--credentials",
+        "--cookie",
+        "session=s1",
+        "--data",
+        '{"a": 1}',
+    )
+    assert (code, err) == (0, ""), out
+    preflight, actual = seen(server)
+    assert preflight.method == "OPTIONS"
+    assert "Cookie" not in dict(preflight.headers)
+    assert ("Cookie", "session=s1") in actual.headers
+    assert ("X-Token", "") in actual.headers
+    assert actual.body == b'{"a": 1}'
+
+
+async def test_cli_json(server: TestServer) -> None:
+    code, out, err = await run_cli(
+        "check", url(server, "star-acac"), "--origin", PAGE, "--credentials", "--json"
+    )
+    assert (code, err) == (1, "")
+    data = json.loads(out)
+    assert data["verdict"] == "blocked"
+    assert data["credentials"] is True
+    assert data["preflight"] is None
+    assert data["actual"]["status"] == 200
+    assert [p["rule"] for p in data["problems"]] == ["acao-wildcard-credentials"]
+
+    code, out, _ = await run_cli("check", url(server, "echo"), "--origin", PAGE, "--json")
+    assert code == 0
+    assert json.loads(out)["verdict"] == "allowed"
+
+
+async def test_cli_could_not_check() -> None:
+    target = f"http://127.0.0.1:{_free_port()}/"
+    code, out, err = await run_cli("check", target, "--origin", PAGE)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: could not check: the request to")
+    code, out, err = await run_cli("check", target, "--origin", PAGE, "--json")
+    assert code == 2
+    assert json.loads(out)["verdict"] == "error"
+    assert "could not check" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["check", "http://x.example/"], "the following arguments are required: --origin"),
+        (["check", "http://x.example/", "--origin", "x"], "no scheme"),
+        (["check", "http://x.example/", "--origin", PAGE, "-H", ":x"], "no header name"),
+        (["check", "http://x.example/", "--origin", PAGE, "--timeout", "soon"], "number"),
+        (["check", "http://x.example/", "--origin", PAGE, "--timeout", "nan"], "positive"),
+        (["check", "http://x.example/", "--origin", PAGE, "--cookie", "novalue"], "NAME=VALUE"),
+        (["check", "ftp://x.example/", "--origin", PAGE], "http:// or https://"),
+        (["check", "http://x.example/", "--origin", PAGE, "--method", "CONNECT"], "refuses"),
+        (["check", "http://[::1/", "--origin", PAGE], "invalid URL"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_cli_bad_arguments(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code  # type: ignore[assignment]
+    assert code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.out == ""
+
+
+async def test_cli_bad_arguments_in_a_subprocess() -> None:
+    code, out, err = await run_cli("check", "http://x.example/", "--origin", "HTTPS://X.example")
+    assert (code, out) == (2, "")
+    assert "did you mean 'https://x.example'?" in err
+    code, out, err = await run_cli("check", "--origin")
+    assert code == 2
+    assert "usage:" in err
