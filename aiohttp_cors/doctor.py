@@ -286,7 +286,7 @@ def _redirect_note(exchange: Exchange) -> str | None:
         "response as above and then follows the redirect; the doctor does not. "
         f"Run it again on {next_url}"
     )
-    if next_url.absolute and _url_origin(next_url) != _url_origin(current):
+    if next_url.is_absolute() and _url_origin(next_url) != _url_origin(current):
         return note + "; as that is another origin, the browser would send 'Origin: null' there."
     return note + "."
 

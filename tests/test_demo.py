@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -33,7 +34,7 @@ PAGE = "http://127.0.0.1:9"  # the demo page's origin, as the API is configured 
 API = "http://127.0.0.1:10"
 ROOT = Path(__file__).resolve().parent.parent
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+ClientFactory = Callable[[web.Application], Awaitable[Any]]
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
