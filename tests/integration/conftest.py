@@ -3,6 +3,9 @@ background event loop, fresh ports (so fresh origins) for every test.
 
 The tests are plain synchronous functions: Selenium blocks, and the servers keep answering on
 their own thread.  A missing Chromium or chromedriver is a hard error, never a skip.
+
+Every fetch()/XHR of the :class:`Page` is cross-checked with the CORS doctor; the session's
+tally ("doctor cross-checks: N agreed, M excluded (...)") ends the terminal summary.
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
 
-from .harness import SCRIPT_TIMEOUT_S, Page, ServerLoop, ServerPool, make_page_app
+from .harness import (
+    SCRIPT_TIMEOUT_S,
+    CrossCheckTally,
+    Page,
+    ServerLoop,
+    ServerPool,
+    make_page_app,
+)
+
+TALLY_KEY = pytest.StashKey[CrossCheckTally]()
 
 # Overridable for other machines; the defaults are Debian's chromium and chromium-driver.
 CHROMIUM = os.environ.get("CORS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -97,12 +109,27 @@ def servers(server_loop: ServerLoop) -> Iterator[ServerPool]:
     pool.close()
 
 
+@pytest.fixture(scope="session")
+def doctor_tally(pytestconfig: pytest.Config) -> CrossCheckTally:
+    """The doctor cross-checks of the session, reported by :func:`pytest_terminal_summary`."""
+    return pytestconfig.stash.setdefault(TALLY_KEY, CrossCheckTally())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tally = terminalreporter.config.stash.get(TALLY_KEY, None)
+    if tally is not None:
+        terminalreporter.write_line(tally.summary())
+
+
 @pytest.fixture
-def page(browser: ChromeDriver, servers: ServerPool) -> Iterator[Page]:
-    """The browser showing a page from a fresh origin A (``http://127.0.0.1:<new port>``)."""
+def page(
+    browser: ChromeDriver, servers: ServerPool, doctor_tally: CrossCheckTally
+) -> Iterator[Page]:
+    """The browser showing a page from a fresh origin A (``http://127.0.0.1:<new port>``);
+    every fetch()/XHR it runs is cross-checked with the doctor."""
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     page_server = servers.start(make_page_app(), name="A(page)")
-    tab = Page(browser, servers, page_server)
+    tab = Page(browser, servers, page_server, doctor_tally)
     tab.goto()
     yield tab
     browser.get_log("browser")  # type: ignore[no-untyped-call]

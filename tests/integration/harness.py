@@ -14,6 +14,18 @@ The pieces:
 
 Every assertion helper puts the browser console (Chromium's CORS error text) and the request
 logs of all servers of the test into its failure message.
+
+The doctor cross-check: after every ``fetch()`` and XHR a scenario runs through :class:`Page`,
+the CORS doctor (:func:`aiohttp_cors.doctor.check`) makes the same request -- URL, page origin,
+method, headers, body, credentials mode, the cookies Chromium holds for the URL, the headers the
+scenario reads -- and the call fails unless the doctor's allowed/blocked verdict is Chromium's
+(readable vs TypeError / XHR error event) and, when allowed, the headers the scenario reads
+are readable for both alike.  The doctor's requests carry aiohttp's client
+User-Agent, so the request log keeps them apart (:meth:`Server.doctor_requests`): what scenarios
+assert about the log is exactly what the browser sent.  The cases where the comparison means
+nothing are listed in :func:`doctor_exclusion` (the one place for the rules) or excluded at the
+call site with ``doctor_skip="reason"``; all are counted in :class:`CrossCheckTally`, printed at
+the end of the session.
 """
 
 from __future__ import annotations
@@ -21,13 +33,19 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import Counter
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict
 from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
+from yarl import URL
+
+from aiohttp_cors.browser_check import BrowserRequest, normalize_method
+from aiohttp_cors.doctor import CheckError, Report, check, format_report
 
 T = TypeVar("T")
 
@@ -62,6 +80,10 @@ PAGE_HTML = """<!doctype html>
 
 SCRIPT_TIMEOUT_S = 10.0
 SERVER_OP_TIMEOUT_S = 15.0
+
+# The doctor's HTTP client never sets a User-Agent, so aiohttp sends its default; Chromium's
+# starts with "Mozilla/5.0".  Requests carrying it go to the server's doctor log.
+DOCTOR_USER_AGENT = SERVER_SOFTWARE
 
 
 class ServerLoop:
@@ -125,11 +147,19 @@ class Seen:
 class Server:
     """A running aiohttp application with a request log."""
 
-    def __init__(self, name: str, runner: web.AppRunner, port: int, log: list[Seen]) -> None:
+    def __init__(
+        self,
+        name: str,
+        runner: web.AppRunner,
+        port: int,
+        log: list[Seen],
+        doctor_log: list[Seen] | None = None,
+    ) -> None:
         self.name = name
         self.runner = runner
         self.port = port
         self._log = log
+        self._doctor_log = doctor_log if doctor_log is not None else []
 
     @property
     def origin(self) -> str:
@@ -147,6 +177,10 @@ class Server:
     def requests(self, path: str | None = None) -> list[Seen]:
         log = list(self._log)
         return [seen for seen in log if path is None or seen.path == path]
+
+    def doctor_requests(self) -> list[Seen]:
+        """The requests the doctor's cross-checks made (never in :meth:`requests`)."""
+        return list(self._doctor_log)
 
     def calls(self, path: str | None = None) -> list[tuple[str, str]]:
         return [(seen.method, seen.path) for seen in self.requests(path)]
@@ -175,11 +209,17 @@ class ServerPool:
         self.servers: list[Server] = []
         self._unnamed = 0
 
+    @property
+    def loop(self) -> ServerLoop:
+        return self._loop
+
     def start(self, app: web.Application, name: str | None = None) -> Server:
         log: list[Seen] = []
+        doctor_log: list[Seen] = []
 
         async def record(request: web.Request, response: web.StreamResponse) -> None:
-            log.append(
+            by_doctor = request.headers.get("User-Agent") == DOCTOR_USER_AGENT
+            (doctor_log if by_doctor else log).append(
                 Seen(
                     method=request.method,
                     path=request.path,
@@ -203,7 +243,7 @@ class ServerPool:
             return runner, int(addresses[0][1])
 
         runner, port = self._loop.run(boot())
-        server = Server(name or chr(ord("B") + self._unnamed), runner, port, log)
+        server = Server(name or chr(ord("B") + self._unnamed), runner, port, log, doctor_log)
         if name is None:
             self._unnamed += 1
         self.servers.append(server)
@@ -317,6 +357,107 @@ def assert_seen_header(
     )
 
 
+# --- the doctor cross-check --------------------------------------------------------------
+
+EXCLUDED_WEBSOCKET = "WebSocket handshake (browsers apply no CORS check; the doctor models fetch)"
+EXCLUDED_SAME_ORIGIN = "same-origin request (no CORS check at all)"
+EXCLUDED_REDIRECT = (
+    "redirect the doctor let through and reported instead of following "
+    "(Chromium's verdict is about the last hop)"
+)
+EXCLUDED_AUTHORIZATION_STAR = (
+    "Chromium deviation: 'Access-Control-Allow-Headers: *' lets Authorization through "
+    "(the Fetch standard and the doctor refuse it)"
+)
+
+
+def doctor_exclusion(result: JsResult, report: Report) -> str | None:
+    """Why the doctor's verdict on *result*'s request cannot be compared with Chromium's, if it
+    cannot: the one place for the rules (WebSockets and same-origin URLs are never sent to the
+    doctor, and scenarios can exclude a call with ``doctor_skip``).
+
+    * The doctor checks a redirect response and stops, reporting where it leads; Chromium
+      follows it.  When the doctor lets the first hop through, Chromium's verdict is about a
+      later response the doctor never saw.  (A blocked first hop blocks Chromium too: the CORS
+      check runs on every redirect response, so that case is compared.)
+    * Chromium still lets Authorization through when a preflight answers
+      'Access-Control-Allow-Headers: *' without credentials; the Fetch standard says '*' never
+      covers Authorization, and the doctor follows the standard on purpose (its message says
+      the browsers differ).  Excluded only when that rule is the doctor's sole objection and
+      Chromium allowed the request.
+    """
+    actual = report.actual
+    if actual is not None and actual.location is not None and report.allowed:
+        return EXCLUDED_REDIRECT
+    preflight = report.preflight
+    blocking = [p.rule for p in report.problems if p.kind == "blocked"]
+    if (
+        result.ok
+        and preflight is not None
+        and blocking == ["authorization-not-listed"]
+        and any(
+            name.lower() == "access-control-allow-headers"
+            and "*" in (item.strip() for item in value.split(","))
+            for name, value in preflight.response_headers
+        )
+    ):
+        return EXCLUDED_AUTHORIZATION_STAR
+    return None
+
+
+def chromium_verdict(result: JsResult) -> str | None:
+    """Chromium's verdict: "allowed" when the script could read the response, "blocked" for a
+    fetch() TypeError or an XHR error event, None for anything else (a timeout, a script
+    error)."""
+    if result.ok:
+        return "allowed"
+    error = result.error or ""
+    if (result.kind == "fetch" and error.startswith("TypeError")) or (
+        result.kind == "xhr" and error.startswith("NetworkError")
+    ):
+        return "blocked"
+    return None
+
+
+@dataclass
+class CrossCheckTally:
+    """How the doctor cross-checks of a session went; printed in the terminal summary."""
+
+    agreed: int = 0
+    disagreed: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
+
+    def exclude(self, reason: str) -> None:
+        self.excluded[reason] += 1
+
+    def summary(self) -> str:
+        text = f"doctor cross-checks: {self.agreed} agreed, {sum(self.excluded.values())} excluded"
+        if self.excluded:
+            reasons = "; ".join(f"{count} x {reason}" for reason, count in self.excluded.items())
+            text += f" ({reasons})"
+        if self.disagreed:
+            text += f", {self.disagreed} DISAGREED"
+        return text
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
+
+
+def _disagreement(result: JsResult, report: Report, chromium: str | None) -> str:
+    console = "\n".join(f"    {line}" for line in result.cors_console_errors) or "    (none)"
+    failed = [p for p in report.problems if p.kind != "warning"]
+    rules = "\n".join(f"    [{p.stage}] {p.rule}: {p.message}" for p in failed) or "    (none)"
+    said = chromium or f"no CORS verdict ({result.error!r})"
+    return (
+        f"doctor cross-check: Chromium says {said}, the doctor says {report.verdict}\n"
+        f"Chromium's CORS console message(s):\n{console}\n"
+        f"the doctor's failed rules:\n{rules}\n"
+        f"the doctor's report:\n{_indent(format_report(report))}\n"
+        f"the browser call: {result.describe()}"
+    )
+
+
 _FETCH_JS = """
 const [url, init, readHeaders, done] = arguments;
 fetch(url, init).then(
@@ -379,11 +520,21 @@ Credentials = Literal["omit", "same-origin", "include"]
 class Page:
     """The browser tab, showing the test page served by origin A."""
 
-    def __init__(self, driver: ChromeDriver, pool: ServerPool, page_server: Server) -> None:
+    def __init__(
+        self,
+        driver: ChromeDriver,
+        pool: ServerPool,
+        page_server: Server,
+        tally: CrossCheckTally | None = None,
+    ) -> None:
         self.driver = driver
         self.pool = pool
         self.server = page_server
         self.host = "127.0.0.1"
+        self.tally = tally if tally is not None else CrossCheckTally()
+        # True while the doctor repeats a call: handlers and origin callables that keep state
+        # a scenario asserts on can leave the doctor's requests out.
+        self.doctor_running = False
 
     @property
     def origin(self) -> str:
@@ -408,6 +559,84 @@ class Page:
         """A host-only cookie for the page's host (cookies ignore ports, so every API port on
         that host receives it)."""
         self.driver.add_cookie({"name": name, "value": value, "path": "/", "sameSite": "Lax"})
+
+    def cookies_for(self, url: str) -> list[tuple[str, str]]:
+        """The cookies Chromium holds for *url* (what a credentialed request there carries; the
+        order may differ from the Cookie header Chromium writes, which no CORS rule reads)."""
+        found = self.driver.execute_cdp_cmd("Network.getCookies", {"urls": [url]})
+        return [(str(c["name"]), str(c["value"])) for c in found.get("cookies", [])]
+
+    def _absolute(self, url: str) -> URL:
+        return URL(self.server.url("/", host=self.host)).join(URL(url))
+
+    def _cross_check(
+        self,
+        result: JsResult,
+        *,
+        method: str,
+        headers: Mapping[str, str],
+        body: str | None,
+        credentials: bool,
+        cookies: Sequence[tuple[str, str]],
+        read_headers: Sequence[str],
+        skip: str | None,
+    ) -> None:
+        """Make the same request with the doctor, after the browser made it; fail the call when
+        their allowed/blocked verdicts differ, or (both allowed) the readable ones among the
+        headers the scenario reads.  See the module docstring."""
+        if skip is not None:
+            self.tally.exclude(f"excluded by the scenario: {skip}")
+            return
+        target = self._absolute(result.url)
+        if target.origin() == URL(self.origin).origin():
+            self.tally.exclude(EXCLUDED_SAME_ORIGIN)
+            return
+        request = BrowserRequest(
+            self.origin,
+            method,
+            tuple(headers.items()),
+            credentials=credentials,
+            read_headers=tuple(read_headers),
+        )
+        logged = [len(server.requests()) for server in self.pool.servers]
+        self.doctor_running = True
+        try:
+            report = self.pool.loop.run(
+                check(str(target), request, body=body, cookies=cookies if credentials else ())
+            )
+        except CheckError as exc:
+            self.tally.disagreed += 1
+            raise AssertionError(
+                f"doctor cross-check: the doctor could not check the request: {exc}\n"
+                f"the browser call: {result.describe()}"
+            ) from None
+        finally:
+            self.doctor_running = False
+        assert [len(server.requests()) for server in self.pool.servers] == logged, (
+            "doctor cross-check: the doctor's requests leaked into the request log "
+            f"(User-Agent is not {DOCTOR_USER_AGENT!r}?)\n{self.pool.describe()}"
+        )
+        reason = doctor_exclusion(result, report)
+        if reason is not None:
+            self.tally.exclude(reason)
+            return
+        chromium = chromium_verdict(result)
+        if chromium != report.verdict:
+            self.tally.disagreed += 1
+            raise AssertionError(_disagreement(result, report, chromium))
+        if chromium == "allowed" and report.actual is not None and read_headers:
+            # Allowed by both: the headers the scenario reads must be readable for both alike.
+            readable = {h.lower() for h in report.actual.verdict.readable_headers}
+            doctor_reads = sorted(h for h in read_headers if h.lower() in readable)
+            chromium_reads = sorted(h for h in read_headers if result.headers.get(h) is not None)
+            if doctor_reads != chromium_reads:
+                self.tally.disagreed += 1
+                raise AssertionError(
+                    f"doctor cross-check: of {sorted(read_headers)}, Chromium lets the page read "
+                    f"{chromium_reads}, the doctor {doctor_reads}\n"
+                    + _disagreement(result, report, chromium)
+                )
+        self.tally.agreed += 1
 
     def _finish(self, kind: str, url: str, raw: Mapping[str, Any] | None) -> JsResult:
         if raw is None:
@@ -445,9 +674,14 @@ class Page:
         redirect: Literal["follow", "error", "manual"] = "follow",
         cache: Literal["default", "no-store", "reload", "no-cache"] = "default",
         read_headers: Sequence[str] = (),
+        doctor_skip: str | None = None,
     ) -> JsResult:
-        """Run ``fetch(url, init)`` in the page.  Note that Chromium bypasses its preflight
-        cache too when *cache* is "no-store" or "reload"."""
+        """Run ``fetch(url, init)`` in the page, then the doctor cross-check (*doctor_skip*:
+        why this call must not be compared, e.g. a handler whose answer changes on every
+        call).  Note that Chromium bypasses its preflight cache too when *cache* is
+        "no-store" or "reload"."""
+        include = credentials == "include"
+        cookies = self.cookies_for(str(self._absolute(url))) if include else []
         init: dict[str, Any] = {
             "method": method,
             "headers": dict(headers or {}),
@@ -459,7 +693,18 @@ class Page:
         if body is not None:
             init["body"] = body
         raw = self.driver.execute_async_script(_FETCH_JS, url, init, list(read_headers))
-        return self._finish("fetch", url, raw)
+        result = self._finish("fetch", url, raw)
+        self._cross_check(
+            result,
+            method=method,
+            headers=init["headers"],
+            body=body,
+            credentials=include,
+            cookies=cookies,
+            read_headers=read_headers,
+            skip=doctor_skip,
+        )
+        return result
 
     def xhr(
         self,
@@ -470,7 +715,10 @@ class Page:
         body: str | None = None,
         with_credentials: bool = False,
         read_headers: Sequence[str] = (),
+        doctor_skip: str | None = None,
     ) -> JsResult:
+        """Run an XMLHttpRequest in the page, then the doctor cross-check (see :meth:`fetch`)."""
+        cookies = self.cookies_for(str(self._absolute(url))) if with_credentials else []
         opts = {
             "method": method,
             "headers": dict(headers or {}),
@@ -479,10 +727,23 @@ class Page:
             "readHeaders": list(read_headers),
         }
         raw = self.driver.execute_async_script(_XHR_JS, url, opts)
-        return self._finish("xhr", url, raw)
+        result = self._finish("xhr", url, raw)
+        self._cross_check(
+            result,
+            method=method,
+            headers=dict(headers or {}),
+            # send() ignores a body for GET and HEAD.
+            body=None if normalize_method(method) in ("GET", "HEAD") else body,
+            credentials=with_credentials,
+            cookies=cookies,
+            read_headers=read_headers,
+            skip=doctor_skip,
+        )
+        return result
 
     def websocket(self, url: str, message: str = "ping") -> JsResult:
         raw = self.driver.execute_async_script(_WS_JS, url, message)
+        self.tally.exclude(EXCLUDED_WEBSOCKET)
         return self._finish("websocket", url, raw)
 
 

@@ -3,7 +3,8 @@
 * The demo page (``python -m aiohttp_cors demo``) runs its battery in a real browser; every row
   must end with the outcome the page expects.
 * The doctor claims to do what a browser does: for each server scenario of tests/test_doctor.py,
-  Chromium's fetch() and the doctor must agree on allowed/blocked.
+  Chromium's fetch() must reach the expected verdict, and (through the harness's cross-check of
+  every fetch) the doctor must agree with it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aiohttp_cors.browser_check import BrowserRequest
 from aiohttp_cors.demo import DEMO_TESTS, bind_socket, serve_demo
-from aiohttp_cors.doctor import check, format_report
 
 from ..test_doctor import CASES, make_app
 from .harness import Page, ServerLoop, ServerPool
@@ -97,26 +97,22 @@ _COMPARED = [case for case in CASES if _comparable(case[0], case[1])]
 def test_doctor_agrees_with_chromium(
     page: Page,
     servers: ServerPool,
-    server_loop: ServerLoop,
     scenario: str,
     request_: BrowserRequest,
     verdict: str,
 ) -> None:
+    # Page.fetch runs the doctor on the same request and fails on a different verdict (see
+    # harness.py); here Chromium must also reach the verdict tests/test_doctor.py expects, and
+    # the harness must have compared the two rather than excluded the case.
     api = servers.start(make_app())
-    target = api.url(f"/s/{scenario}")
-    request_ = BrowserRequest(
-        page.origin, request_.method, request_.headers, credentials=request_.credentials
-    )
+    agreed = page.tally.agreed
     result = page.fetch(
-        target,
+        api.url(f"/s/{scenario}"),
         method=request_.method,
         headers=dict(request_.headers),
         credentials="include" if request_.credentials else "same-origin",
         cache="no-store",
     )
     browser_verdict = "allowed" if result.ok else "blocked"
-    report = server_loop.run(check(target, request_))
     assert browser_verdict == verdict, result.describe()
-    assert report.verdict == browser_verdict, (
-        f"Chromium: {browser_verdict}\n{result.describe()}\ndoctor:\n{format_report(report)}"
-    )
+    assert page.tally.agreed == agreed + 1, result.describe()

@@ -89,7 +89,8 @@ def test_callable_origin(page: Page, servers: ServerPool, allowed: bool) -> None
     asked: list[str] = []
 
     def decide(origin: str) -> bool:
-        asked.append(origin)
+        if not page.doctor_running:  # the doctor's cross-check asks too; count the browser's
+            asked.append(origin)
         return allowed and origin == page.origin
 
     api = start_cors_api(servers, {decide: ResourceOptions()}, methods=("DELETE",))
