@@ -22,6 +22,7 @@ from typing import Any, Final, Union
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
+from multidict import CIMultiDict
 
 from .decorators import handler_config, is_exempt
 from .errors import CorsConfigError, CorsSecurityWarning, ProblemCollector
@@ -183,6 +184,14 @@ class CorsConfig:
         self._defaults: ParsedConfig = ()
         self.defaults = defaults
         self._options_handler: Handler = self._answer_options
+        self._cors_middleware = self._middleware()
+        # Whether the middleware is in the app's chain (setup puts it there; app start
+        # removes it when nothing needs it, see _on_startup).
+        self._middleware_active = False
+        # Whether some CORS-enabled path routes OPTIONS to a handler other than the
+        # plugin's (a '*' route, a view, the user's own OPTIONS route): preflights must
+        # then be caught before routing reaches that handler.
+        self._intercept_needed = False
 
     # -- configuration ------------------------------------------------------------------
 
@@ -346,11 +355,12 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _routers(self) -> Iterator[web.UrlDispatcher]:
+    def _apps(self) -> Iterator[web.Application]:
+        """The app ``setup`` was called on and every sub-application below it."""
         apps = [self._app]
         while apps:
             app = apps.pop()
-            yield app.router
+            yield app
             for resource in app.router.resources():
                 if isinstance(resource, _SUBAPP_RESOURCES):
                     apps.append(resource.get_info()["app"])
@@ -478,7 +488,7 @@ class CorsConfig:
         policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
         seen: set[web.AbstractResource] = set()
         groups: list[list[web.AbstractResource]] = []
-        for router in self._routers():
+        for router in (app.router for app in self._apps()):
             by_path: dict[str, list[web.AbstractResource]] = {}
             for resource in router.resources():
                 if isinstance(resource, _SUBAPP_RESOURCES):
@@ -495,7 +505,8 @@ class CorsConfig:
                 continue
             for resource in group:
                 policies[resource] = policy
-            self._ensure_options_route(group)
+            if not self._ensure_options_route(group):
+                self._intercept_needed = True
         problems.raise_if_any()
         self._policies = policies
         if self._all_routes:
@@ -503,18 +514,25 @@ class CorsConfig:
             self._app_policy = ResourcePolicy("(no route)", {}, fallback, True, fallback)
         self._compiled = True
 
-    def _ensure_options_route(self, group: list[web.AbstractResource]) -> None:
-        """Make OPTIONS requests to the path resolve to a resource (not a 405), so the
-        middleware can tell which policy applies; a user's own OPTIONS route is kept."""
+    def _ensure_options_route(self, group: list[web.AbstractResource]) -> bool:
+        """Make OPTIONS requests to the path reach the plugin's preflight handler.
+
+        Returns False when another handler already takes OPTIONS there (a '*' route, a
+        view, the user's own OPTIONS route, which keeps non-preflight OPTIONS requests);
+        preflights must then be caught by the middleware.
+        """
         for resource in group:
             for route in resource:
                 if route.method in (hdrs.METH_OPTIONS, hdrs.METH_ANY):
-                    return
+                    return route.handler == self._options_handler
         first = group[0]
         if isinstance(first, web.StaticResource):
             first.set_options_route(self._options_handler)
         elif isinstance(first, web.Resource):
             first.add_route(hdrs.METH_OPTIONS, self._options_handler)
+        else:
+            return False
+        return True
 
     def _view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view*.
@@ -542,6 +560,23 @@ class CorsConfig:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._compile()
+        if self._middleware_removable(app):
+            # Nothing runs before the plugin's own OPTIONS routes, so they answer
+            # preflights first anyway: drop the middleware and its cost on every request.
+            # WebSocket handshakes are then checked when their response is prepared.
+            app.middlewares.remove(self._cors_middleware)
+            self._middleware_active = False
+
+    def _middleware_removable(self, app: web.Application) -> bool:
+        if self._intercept_needed or app is not self._app or app.middlewares.frozen:
+            return False
+        if self._cors_middleware not in app.middlewares:
+            return False
+        return all(
+            middleware is self._cors_middleware
+            for each in self._apps()
+            for middleware in each.middlewares
+        )
 
     # -- request time -------------------------------------------------------------------
 
@@ -593,12 +628,7 @@ class CorsConfig:
         )
         if isinstance(verdict, Refusal):
             return self._refused(request, policy, verdict.text, origin)
-        response = PreflightResponse()
-        response_headers = response.headers
-        for name, value in verdict:
-            response_headers[name] = value
-        response_headers[hdrs.VARY] = PREFLIGHT_VARY
-        return response
+        return PreflightResponse(headers=CIMultiDict(verdict))
 
     def _refused(
         self, request: web.Request, policy: ResourcePolicy, text: str, origin: str | None
@@ -639,7 +669,8 @@ class CorsConfig:
         return cors_middleware
 
     async def _check_websocket(self, request: web.Request) -> web.StreamResponse | None:
-        """Refuse a WebSocket handshake from an origin the route does not allow.
+        """Refuse a WebSocket handshake from an origin the route does not allow, before
+        the handler runs.
 
         Browsers apply no CORS check to WebSockets, so without this any site could open a
         socket with the user's cookies (cross-site WebSocket hijacking).
@@ -655,9 +686,16 @@ class CorsConfig:
         table, _ = policy.table_for(hdrs.METH_GET)
         if await self._rule_for(table, origin) is not None:
             return None
+        text = self._websocket_refusal(request, policy, origin)
+        return None if text is None else web.Response(status=403, text=text)
+
+    def _websocket_refusal(
+        self, request: web.Request, policy: ResourcePolicy, origin: str
+    ) -> str | None:
+        """The 403 text for a handshake from an origin the config refuses, unless it is
+        the server's own origin (a page of this very site)."""
         if origin == _own_origin(request):
             return None
-        text = f"CORS WebSocket handshake refused: origin '{origin[:256]}' is not allowed"
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "websocket handshake refused (origin=%s, path=%s, route=%s)",
@@ -665,7 +703,7 @@ class CorsConfig:
                 _safe(request.path),
                 _safe(policy.label),
             )
-        return web.Response(status=403, text=text)
+        return f"CORS WebSocket handshake refused: origin '{origin[:256]}' is not allowed"
 
     async def _on_response_prepare(
         self, request: web.Request, response: web.StreamResponse
@@ -695,18 +733,28 @@ class CorsConfig:
         origin = request.headers.get(hdrs.ORIGIN)
         if origin is None:
             return
-        table, _ = policy.table_for(request.method)
-        rule = await self._rule_for(table, origin)
+        table = policy.tables.get(request.method)
+        if table is None:
+            table, _ = policy.table_for(request.method)
+        rule = await table.match_async(origin) if table.has_async else table.match(origin)
         if rule is None:
+            if not self._middleware_active and isinstance(response, web.WebSocketResponse):
+                # Without the middleware, a handshake is checked here: raising stops
+                # ws.prepare() before the 101 goes out, so no message can be exchanged.
+                text = self._websocket_refusal(request, policy, origin)
+                if text is not None:
+                    raise web.HTTPForbidden(text=text)
             # The plugin owns CORS headers on CORS-enabled resources: a refused origin
             # must not be able to read, whatever the handler set.
-            for name in _CORS_RESPONSE_HEADERS:
-                headers.popall(name, None)
+            for cors_header in _CORS_RESPONSE_HEADERS:
+                if cors_header in headers:
+                    del headers[cors_header]
             return
-        headers[ACAO] = origin
-        headers.popall(ACAC, None)
+        headers[ACAO] = origin  # replaces any the handler set: exactly one goes out
         for name, value in rule.actual_extra:
             headers[name] = value
+        if not rule.credentials and ACAC in headers:
+            del headers[ACAC]
         if rule.expose_all:
             exposed = expose_all_value(headers.keys())
             if exposed is not None:
@@ -746,7 +794,8 @@ def setup(
         )
     cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
     app[APP_CONFIG_KEY] = cors
-    app.middlewares.insert(0, cors._middleware())
+    app.middlewares.insert(0, cors._cors_middleware)
+    cors._middleware_active = True
     app.on_response_prepare.append(cors._on_response_prepare)
     app.on_startup.append(cors._on_startup)
     return cors

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 
+from multidict import istr
+
 from .headers import (
     NEVER_EXPOSED_RESPONSE_HEADERS,
     SAFELISTED_RESPONSE_HEADERS,
@@ -34,16 +36,20 @@ from .origins import (
 
 logger: Final = logging.getLogger("aiohttp_cors")
 
-ACAO: Final = "Access-Control-Allow-Origin"
-ACAC: Final = "Access-Control-Allow-Credentials"
-ACAM: Final = "Access-Control-Allow-Methods"
-ACAH: Final = "Access-Control-Allow-Headers"
-ACEH: Final = "Access-Control-Expose-Headers"
-ACMA: Final = "Access-Control-Max-Age"
-ACAPN: Final = "Access-Control-Allow-Private-Network"
-ACRM: Final = "Access-Control-Request-Method"
-ACRH: Final = "Access-Control-Request-Headers"
-ACRPN: Final = "Access-Control-Request-Private-Network"
+# Header names are multidict's ``istr`` (a str subclass), as aiohttp's own ``hdrs``
+# constants are: case-insensitive dictionaries then skip case-folding them.  multidict
+# is aiohttp's own dependency, and nothing else of it is used here.
+ACAO: Final = istr("Access-Control-Allow-Origin")
+ACAC: Final = istr("Access-Control-Allow-Credentials")
+ACAM: Final = istr("Access-Control-Allow-Methods")
+ACAH: Final = istr("Access-Control-Allow-Headers")
+ACEH: Final = istr("Access-Control-Expose-Headers")
+ACMA: Final = istr("Access-Control-Max-Age")
+ACAPN: Final = istr("Access-Control-Allow-Private-Network")
+ACRM: Final = istr("Access-Control-Request-Method")
+ACRH: Final = istr("Access-Control-Request-Headers")
+ACRPN: Final = istr("Access-Control-Request-Private-Network")
+VARY: Final = istr("Vary")
 
 #: Vary value of preflight answers: they echo the requested method and headers.
 PREFLIGHT_VARY: Final = f"Origin, {ACRM}, {ACRH}"
@@ -69,6 +75,15 @@ class Rule:
     private_network: bool
     preflight_extra: HeaderPairs  # ACAC and ACMA, as configured
     actual_extra: HeaderPairs  # ACAC and a fixed ACEH, as configured
+    # Accepted preflights, keyed by what they asked: browsers repeat the same few
+    # requests, so most preflights skip parsing and checking.  Bounded in size.
+    accepted: dict[tuple[object, ...], HeaderPairs] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+
+#: How many distinct accepted preflights one rule remembers.
+ACCEPTED_CACHE_SIZE: Final = 512
 
 
 @functools.lru_cache(maxsize=4096)
@@ -181,6 +196,8 @@ class OriginTable:
         rule = self.exact.get(origin)
         if rule is not None:
             return rule
+        if self.star is None and not self.has_patterns:
+            return None
         if not is_sendable_origin(origin):
             return None
         if self.has_patterns:
@@ -288,6 +305,11 @@ def judge_preflight(
 
     Returns the headers of the 200 answer, or a ``Refusal``.
     """
+    if rule is not None:
+        key = (method, routed, private_network, *request_headers)
+        accepted = rule.accepted.get(key)
+        if accepted is not None:
+            return ((ACAO, origin), *accepted)
     shown = origin if len(origin) <= 256 else origin[:256] + "..."
     if not is_token(method):
         # Browsers send only method tokens; anything else is never echoed back.
@@ -324,12 +346,17 @@ def judge_preflight(
             f"{_FAILED}private network access is not allowed for '{shown}' origin "
             "(set allow_private_network=True to allow it)"
         )
-    headers: list[tuple[str, str]] = [(ACAO, origin), *rule.preflight_extra, (ACAM, method)]
+    headers: list[tuple[str, str]] = [*rule.preflight_extra, (ACAM, method)]
     if names:
         headers.append((ACAH, ",".join(names)))
     if private_network:
         headers.append((ACAPN, "true"))
-    return tuple(headers)
+    headers.append((VARY, PREFLIGHT_VARY))
+    accepted = tuple(headers)
+    if len(rule.accepted) < ACCEPTED_CACHE_SIZE:
+        key = (method, routed, private_network, *request_headers)
+        rule.accepted[key] = accepted
+    return ((ACAO, origin), *accepted)
 
 
 def expose_all_value(header_names: Iterable[str]) -> str | None:

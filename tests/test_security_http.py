@@ -187,8 +187,16 @@ async def echo_socket(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-async def ws_app(aiohttp_client: Any) -> Any:
-    app = web.Application()
+@web.middleware
+async def passthrough(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+async def ws_app(aiohttp_client: Any, *, other_middleware: bool = False) -> Any:
+    # With another middleware the plugin keeps its own and checks the handshake before
+    # the handler runs; without, it checks when the 101 is prepared: both must refuse.
+    app = web.Application(middlewares=[passthrough] if other_middleware else [])
     cors = aiohttp_cors.setup(app)
     cors.add(app.router.add_get("/ws", echo_socket), {PAGE: ResourceOptions()})
     app.router.add_get("/open", echo_socket)
@@ -217,10 +225,11 @@ async def test_websocket_from_own_origin_passes(aiohttp_client: Any) -> None:
         assert (await socket.receive()).data == "hi"
 
 
+@pytest.mark.parametrize("other_middleware", [False, True])
 async def test_websocket_from_refused_origin_is_403(
-    aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+    aiohttp_client: Any, caplog: pytest.LogCaptureFixture, other_middleware: bool
 ) -> None:
-    client = await ws_app(aiohttp_client)
+    client = await ws_app(aiohttp_client, other_middleware=other_middleware)
     caplog.set_level(logging.DEBUG, logger="aiohttp_cors")
     response = await client.get(
         "/ws",
@@ -264,3 +273,61 @@ async def test_refusals_are_logged_without_forgeable_lines(
     assert "\\t" in line  # escaped, visible
     assert len(line) < 600
     assert "route='/'" in line
+
+
+async def test_handshake_refused_before_handler_runs_with_middlewares(
+    aiohttp_client: Any,
+) -> None:
+    ran: list[str] = []
+
+    async def socket_handler(request: web.Request) -> web.WebSocketResponse:
+        ran.append("handler")
+        return await echo_socket(request)
+
+    app = web.Application(middlewares=[passthrough])
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/ws", socket_handler), {PAGE: ResourceOptions()})
+    client = await aiohttp_client(app)
+    response = await client.get(
+        "/ws",
+        headers={
+            "Origin": OTHER,
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    )
+    assert response.status == 403
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("shape", "kept"),
+    [
+        ("plain", False),
+        ("user middleware", True),
+        ("star route", True),
+        ("sub-app middleware", True),
+    ],
+)
+async def test_middleware_kept_only_where_needed(
+    aiohttp_client: Any, shape: str, kept: bool
+) -> None:
+    app = web.Application(middlewares=[passthrough] if shape == "user middleware" else [])
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions()})
+    if shape == "star route":
+        cors.add(app.router.add_route("*", "/", hello))
+    else:
+        cors.add(app.router.add_get("/", hello))
+    if shape == "sub-app middleware":
+        api = web.Application(middlewares=[passthrough])
+        api.router.add_get("/x", hello)
+        app.add_subapp("/api", api)
+    client = await aiohttp_client(app)
+    assert (len(app.middlewares) == (2 if shape == "user middleware" else 1)) is kept
+    # Either way, preflights are answered and actual responses get their headers.
+    response = await client.options("/", headers=preflight(PAGE, "GET"))
+    assert response.status == 200
+    response = await client.get("/", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
