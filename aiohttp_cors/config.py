@@ -12,11 +12,11 @@ Two hooks then apply those policies:
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final, Union
 
 from aiohttp import hdrs, web
@@ -93,6 +93,14 @@ def _caller_stacklevel() -> int:
     return level
 
 
+@functools.lru_cache(maxsize=1024)
+def _concerns(spec: OriginSpec, credentials: bool, expose_all: bool) -> tuple[str, ...]:
+    """``security_concerns``, computed once per distinct entry."""
+    return tuple(
+        security_concerns(spec, credentials=credentials, expose_all=expose_all and credentials)
+    )
+
+
 def _header_values(headers: Any, name: str) -> list[str]:
     getall = getattr(headers, "getall", None)
     if getall is not None:
@@ -133,22 +141,6 @@ def _describe_route(method: str, resource: web.AbstractResource | None) -> str:
     return f"route '{method} {where}'"
 
 
-@dataclass
-class _RouteEntry:
-    method: str  # upper case, or '*'
-    handler: Any
-    config: ParsedConfig | None
-    view: type[web.View] | None
-
-
-@dataclass
-class _Registration:
-    resource: web.AbstractResource
-    config: ParsedConfig | None = None
-    resource_added: bool = False
-    routes: list[_RouteEntry] = field(default_factory=list)
-
-
 class CorsConfig:
     """CORS configuration of one aiohttp application.
 
@@ -174,12 +166,18 @@ class CorsConfig:
         self._app = app
         self._strict = strict
         self._all_routes = all_routes
-        self._registrations: dict[web.AbstractResource, _Registration] = {}
-        self._routes_added: set[int] = set()
+        # What was registered: routes one by one (with their parsed config, or None for
+        # "no config of its own") and resources as a whole.
+        self._route_configs: dict[web.AbstractRoute, ParsedConfig | None] = {}
+        self._resource_configs: dict[web.AbstractResource, ParsedConfig] = {}
         self._policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
         self._compiled = False
         self._app_policy: ResourcePolicy | None = None
         self._parsed: dict[int, tuple[object, ParsedConfig]] = {}
+        self._interned: dict[ParsedConfig, ParsedConfig] = {}
+        self._key_specs: dict[str, OriginSpec] = {}
+        self._tables: dict[tuple[ParsedConfig, ...], OriginTable] = {}
+        self._shared_policies: dict[tuple[object, ...], ResourcePolicy] = {}
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self.defaults = defaults
@@ -209,17 +207,22 @@ class CorsConfig:
         self._defaults = parsed
         self._compiled = False
 
-    def _parse(self, config: object, where: str, problems: ProblemCollector) -> ParsedConfig:
+    def _parse(
+        self, config: object, where: str, problems: ProblemCollector, *, remember: bool = False
+    ) -> ParsedConfig:
         """Validate one config mapping; collect its problems; warn about unsafe entries.
 
-        A mapping is parsed once: configs met again when the app compiles (a view's
-        ``cors_config``, a handler's ``@custom_cors``) reuse the result and warn only once.
+        With *remember*, the mapping is parsed once: configs met again when the app
+        compiles (a view's ``cors_config``, a handler's ``@custom_cors``) reuse the result
+        and warn only once.  Equal results are shared, so that ten thousand routes with
+        the same config cost one copy of it.
         """
         if config is None:
             return ()
-        cached = self._parsed.get(id(config))
-        if cached is not None and cached[0] is config:
-            return cached[1]
+        if remember:
+            cached = self._parsed.get(id(config))
+            if cached is not None and cached[0] is config:
+                return cached[1]
         if not isinstance(config, Mapping):
             problems.add(f"Config must be mapping, got {config!r}")
             return ()
@@ -227,7 +230,11 @@ class CorsConfig:
         problems_before = len(problems.problems)
         for key, value in config.items():
             try:
-                spec = parse_origin_key(key)
+                spec = self._key_specs.get(key) if isinstance(key, str) else None
+                if spec is None:
+                    spec = parse_origin_key(key)
+                    if isinstance(key, str):
+                        self._key_specs[key] = spec
             except OriginKeyError as exc:
                 problems.add(f"{where}: {exc}")
                 continue
@@ -244,10 +251,8 @@ class CorsConfig:
             except ValueError as exc:
                 problems.add(str(exc))
                 continue
-            for concern in security_concerns(
-                spec,
-                credentials=options.allow_credentials,
-                expose_all=options.expose_headers == "*" and options.allow_credentials,
+            for concern in _concerns(
+                spec, options.allow_credentials, options.expose_headers == "*"
             ):
                 message = f"{where}, origin {describe_key(key)}: {concern}"
                 if self._strict:
@@ -255,8 +260,8 @@ class CorsConfig:
                 else:
                     warnings.warn(message, CorsSecurityWarning, stacklevel=_caller_stacklevel())
             parsed.append((spec, options))
-        result = tuple(parsed)
-        if len(problems.problems) == problems_before:
+        result = self._interned.setdefault(tuple(parsed), tuple(parsed))
+        if remember and len(problems.problems) == problems_before:
             self._parsed[id(config)] = (config, result)
         return result
 
@@ -299,10 +304,9 @@ class CorsConfig:
 
     def _add_resource(self, resource: web.AbstractResource, config: CorsMapping | None) -> None:
         self._check_addable(resource)
-        registration = self._registrations.get(resource)
-        if registration is not None:
-            if registration.resource_added:
-                raise ValueError(f"CORS is already configured for resource {resource!r}")
+        if resource in self._resource_configs:
+            raise ValueError(f"CORS is already configured for resource {resource!r}")
+        if any(route in self._route_configs for route in resource):
             raise ValueError(
                 f"CORS is already configured for routes of resource {resource!r}: "
                 "add the resource before its routes"
@@ -310,27 +314,24 @@ class CorsConfig:
         problems = ProblemCollector()
         parsed = self._parse(config, f"resource {resource.canonical!r}", problems)
         problems.raise_if_any()
-        self._registrations[resource] = _Registration(resource, parsed, resource_added=True)
+        self._resource_configs[resource] = parsed
 
     def _add_route(self, route: web.AbstractRoute, config: CorsMapping | None) -> None:
         resource = route.resource
         if resource is None:
             raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
         self._check_addable(resource)
-        if id(route) in self._routes_added:
+        if route in self._route_configs:
             raise ValueError(f"CORS is already configured for route {route!r}")
-        method = route.method
         view = _view_class(route.handler)
-        where = _describe_route(method, resource)
+        where = _describe_route(route.method, resource)
         problems = ProblemCollector()
         if view is not None:
             self._check_view(view, config, where, problems)
         parsed = self._parse(config, where, problems) if config is not None else None
-        self._parse(handler_config(route.handler), where, problems)
+        self._parse(handler_config(route.handler), where, problems, remember=True)
         problems.raise_if_any()
-        registration = self._registrations.setdefault(resource, _Registration(resource))
-        registration.routes.append(_RouteEntry(method, route.handler, parsed, view))
-        self._routes_added.add(id(route))
+        self._route_configs[route] = parsed
 
     def _check_view(
         self,
@@ -342,10 +343,13 @@ class CorsConfig:
         from .views import CorsViewMixin
 
         if issubclass(view, CorsViewMixin):
-            self._parse(getattr(view, "cors_config", None), where, problems)
+            self._parse(getattr(view, "cors_config", None), where, problems, remember=True)
             for method in _view_methods(view):
                 self._parse(
-                    handler_config(getattr(view, method.lower())), f"{where} {method}", problems
+                    handler_config(getattr(view, method.lower())),
+                    f"{where} {method}",
+                    problems,
+                    remember=True,
                 )
         elif config is None and not self._all_routes:
             raise ValueError(
@@ -365,127 +369,118 @@ class CorsConfig:
                 if isinstance(resource, _SUBAPP_RESOURCES):
                     apps.append(resource.get_info()["app"])
 
-    def _entries_for(self, registration: _Registration) -> list[_RouteEntry]:
-        if registration.routes or registration.resource_added or not self._all_routes:
-            return registration.routes
-        return []
-
-    def _route_entries(
-        self, resource: web.AbstractResource, *, skip_exempt: bool
-    ) -> list[_RouteEntry]:
-        """Entries for the routes of *resource* that nobody registered one by one."""
-        entries = []
-        for route in resource:
-            handler = route.handler
-            if route.method == hdrs.METH_OPTIONS and handler == self._options_handler:
-                continue
-            if skip_exempt and is_exempt(handler):
-                continue
-            entries.append(_RouteEntry(route.method, handler, None, _view_class(handler)))
-        return entries
-
-    def _app_wide_registration(self, resource: web.AbstractResource) -> _Registration | None:
-        """Registration of a resource nobody added, in app-wide mode."""
-        routes = self._route_entries(resource, skip_exempt=True)
-        if not routes:
-            return None
-        return _Registration(resource, None, routes=routes)
-
     def _layers_for_view(
         self,
-        entry: _RouteEntry,
         view: type[web.View],
         method: str,
+        route_config: ParsedConfig | None,
         problems: ProblemCollector,
         resource: web.AbstractResource | None = None,
     ) -> list[ParsedConfig]:
+        """Config chain of one method of a view: the method's ``@custom_cors``, the class
+        ``cors_config``, then what was given to ``cors.add``."""
         where = _describe_route(method, resource)
-        layers = [self._parse(handler_config(getattr(view, method.lower())), where, problems)]
-        layers.append(self._parse(getattr(view, "cors_config", None), where, problems))
-        if entry.config is not None:
-            layers.append(entry.config)
+        layers = [
+            self._parse(
+                handler_config(getattr(view, method.lower())), where, problems, remember=True
+            ),
+            self._parse(getattr(view, "cors_config", None), where, problems, remember=True),
+        ]
+        if route_config is not None:
+            layers.append(route_config)
         return layers
 
     def _build_policy(
         self, group: list[web.AbstractResource], problems: ProblemCollector
     ) -> ResourcePolicy | None:
+        """Compile the resources of one path (usually one resource) into one policy."""
         resource_layers: list[ParsedConfig] = []
         route_layers: dict[str, list[ParsedConfig]] = {}
         any_layers: list[ParsedConfig] | None = None
         fallback_layers: list[ParsedConfig] = []
+        enabled = False
         for resource in group:
-            registration = self._registrations.get(resource)
-            if registration is None and self._all_routes:
-                registration = self._app_wide_registration(resource)
-            if registration is None:
-                continue
-            if registration.config:
-                resource_layers.append(registration.config)
-            entries = list(registration.routes)
-            if registration.resource_added:
-                # A resource added as a whole enables every route it has when the app
-                # starts; routes also added one by one keep their own config.
-                explicit = {entry.method for entry in entries}
-                entries += [
-                    entry
-                    for entry in self._route_entries(resource, skip_exempt=False)
-                    if entry.method not in explicit
-                ]
-            for entry in entries:
-                where = _describe_route(entry.method, resource)
-                handler_layer = self._parse(handler_config(entry.handler), where, problems)
-                if entry.view is not None:
-                    methods = (
-                        _view_methods(entry.view)
-                        if entry.method == hdrs.METH_ANY
-                        else [entry.method]
-                    )
-                    for method in methods:
-                        layers = self._layers_for_view(
-                            entry, entry.view, method, problems, resource
+            whole = resource in self._resource_configs
+            if whole:
+                enabled = True
+                if self._resource_configs[resource]:
+                    resource_layers.append(self._resource_configs[resource])
+            for route in resource:
+                handler = route.handler
+                method = route.method
+                if method == hdrs.METH_OPTIONS and handler == self._options_handler:
+                    continue
+                if route in self._route_configs:
+                    config = self._route_configs[route]
+                elif whole or (self._all_routes and not is_exempt(handler)):
+                    # A resource added as a whole enables every route it has when the
+                    # app starts; app-wide mode enables every route not exempted.
+                    config = None
+                else:
+                    continue
+                enabled = True
+                where = _describe_route(method, resource)
+                view = _view_class(handler)
+                if view is not None:
+                    methods = _view_methods(view) if method == hdrs.METH_ANY else [method]
+                    for view_method in methods:
+                        route_layers.setdefault(
+                            view_method,
+                            self._layers_for_view(view, view_method, config, problems, resource),
                         )
-                        route_layers.setdefault(method, layers)
                     # Methods the view lacks get a 405 that the page may read.
                     if not fallback_layers:
                         fallback_layers = [
-                            self._parse(getattr(entry.view, "cors_config", None), where, problems)
+                            self._parse(
+                                getattr(view, "cors_config", None), where, problems, remember=True
+                            )
                         ]
-                        if entry.config is not None:
-                            fallback_layers.append(entry.config)
+                        if config is not None:
+                            fallback_layers.append(config)
                     continue
-                layers = [handler_layer]
-                if entry.config is not None:
-                    layers.append(entry.config)
-                if entry.method == hdrs.METH_ANY:
+                layers = [self._parse(handler_config(handler), where, problems, remember=True)]
+                if config is not None:
+                    layers.append(config)
+                if method == hdrs.METH_ANY:
                     any_layers = layers
                 else:
-                    route_layers.setdefault(entry.method, layers)
-        if not route_layers and any_layers is None and not resource_layers:
-            if not any(
-                (reg := self._registrations.get(r)) is not None and reg.resource_added
-                for r in group
-            ):
-                return None
+                    route_layers.setdefault(method, layers)
+        if not enabled:
+            return None
         tail = [*resource_layers, self._defaults]
         if hdrs.METH_GET in route_layers:
             route_layers.setdefault(hdrs.METH_HEAD, route_layers[hdrs.METH_GET])
-        tables = {
-            method: OriginTable.build([layer_of(c) for c in layers + tail])
-            for method, layers in route_layers.items()
-        }
-        any_table = (
-            OriginTable.build([layer_of(c) for c in any_layers + tail])
-            if any_layers is not None
-            else None
+        tables = {method: self._table(layers + tail) for method, layers in route_layers.items()}
+        any_table = self._table(any_layers + tail) if any_layers is not None else None
+        fallback = self._table(fallback_layers + tail)
+        # Resources whose compiled tables are the same share one policy object.
+        key = (
+            tuple(sorted((method, id(table)) for method, table in tables.items())),
+            id(fallback),
+            id(any_table),
         )
-        fallback = OriginTable.build([layer_of(c) for c in fallback_layers + tail])
-        label = group[0].canonical
-        return ResourcePolicy(label, tables, fallback, any_table is not None, any_table)
+        policy = self._shared_policies.get(key)
+        if policy is None:
+            policy = ResourcePolicy(tables, fallback, any_table is not None, any_table)
+            self._shared_policies[key] = policy
+        return policy
+
+    def _table(self, layers: list[ParsedConfig]) -> OriginTable:
+        """The origin table of a config chain; equal chains share one table."""
+        key = tuple(layer for layer in layers if layer)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = OriginTable.build([layer_of(c) for c in key])
+        return table
 
     def _compile(self) -> None:
         """Compile every CORS-enabled resource; give each path an OPTIONS route."""
+        self._tables = {}
+        self._shared_policies = {}
         problems = ProblemCollector()
         policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
+        registered = set(self._resource_configs)
+        registered.update(route.resource for route in self._route_configs if route.resource)
         seen: set[web.AbstractResource] = set()
         groups: list[list[web.AbstractResource]] = []
         for router in (app.router for app in self._apps()):
@@ -493,12 +488,12 @@ class CorsConfig:
             for resource in router.resources():
                 if isinstance(resource, _SUBAPP_RESOURCES):
                     continue
-                if resource in self._registrations or self._all_routes:
+                if self._all_routes or resource in registered:
                     by_path.setdefault(resource.canonical, []).append(resource)
                     seen.add(resource)
             groups.extend(by_path.values())
         # Resources registered here but living in a router this app does not reach.
-        groups.extend([r] for r in self._registrations if r not in seen)
+        groups.extend([r] for r in registered if r not in seen)
         for group in groups:
             policy = self._build_policy(group, problems)
             if policy is None:
@@ -511,7 +506,7 @@ class CorsConfig:
         self._policies = policies
         if self._all_routes:
             fallback = OriginTable.build([layer_of(self._defaults)])
-            self._app_policy = ResourcePolicy("(no route)", {}, fallback, True, fallback)
+            self._app_policy = ResourcePolicy({}, fallback, True, fallback)
         self._compiled = True
 
     def _ensure_options_route(self, group: list[web.AbstractResource]) -> bool:
@@ -546,17 +541,16 @@ class CorsConfig:
             if policy is not None:
                 return policy
         problems = ProblemCollector()
-        entry = _RouteEntry(hdrs.METH_ANY, view, None, view)
         tables = {
             method: OriginTable.build(
-                [layer_of(c) for c in self._layers_for_view(entry, view, method, problems)]
+                [layer_of(c) for c in self._layers_for_view(view, method, None, problems)]
                 + [layer_of(self._defaults)]
             )
             for method in _view_methods(view)
         }
         problems.raise_if_any()
         fallback = OriginTable.build([layer_of(self._defaults)])
-        return ResourcePolicy(view.__qualname__, tables, fallback)
+        return ResourcePolicy(tables, fallback)
 
     async def _on_startup(self, app: web.Application) -> None:
         self._compile()
@@ -640,7 +634,7 @@ class CorsConfig:
                 reason[:300].encode("unicode_escape").decode("ascii"),
                 _safe(origin) if origin is not None else "none",
                 _safe(request.path),
-                _safe(policy.label),
+                _safe(_route_label(request)),
             )
         return _refuse(text)
 
@@ -701,7 +695,7 @@ class CorsConfig:
                 "websocket handshake refused (origin=%s, path=%s, route=%s)",
                 _safe(origin),
                 _safe(request.path),
-                _safe(policy.label),
+                _safe(_route_label(request)),
             )
         return f"CORS WebSocket handshake refused: origin '{origin[:256]}' is not allowed"
 
@@ -761,6 +755,15 @@ class CorsConfig:
                 headers[ACEH] = exposed
             else:
                 headers.popall(ACEH, None)
+
+
+def _route_label(request: web.Request) -> str:
+    """The matched resource's path pattern, for log lines."""
+    try:
+        resource = request.match_info.route.resource
+    except AttributeError:
+        return "?"
+    return resource.canonical if resource is not None else "?"
 
 
 def _own_origin(request: web.Request) -> str:

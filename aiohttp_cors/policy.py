@@ -82,6 +82,11 @@ class Rule:
     )
 
 
+#: How many origin verdicts one table remembers, and the longest origin remembered.
+DECIDED_CACHE_SIZE: Final = 256
+DECIDED_ORIGIN_LENGTH: Final = 256
+_UNDECIDED: Final = object()
+
 #: How many distinct accepted preflights one rule remembers.
 ACCEPTED_CACHE_SIZE: Final = 512
 
@@ -145,7 +150,12 @@ class OriginTable:
     star: Rule | None = None
     has_async: bool = False
     has_patterns: bool = False
+    has_predicates: bool = False
     empty: bool = True
+    # Verdicts for origins that needed more than the exact look-up ("*", wildcards,
+    # regexes): browsers repeat the same few origins, so most requests skip the
+    # matching.  Never used with callables, whose answer may change.  Bounded.
+    decided: dict[str, Rule | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, layers: Sequence[Sequence[tuple[OriginSpec, Rule]]]) -> OriginTable:
@@ -168,8 +178,9 @@ class OriginTable:
                 else:
                     table.ordered.append(_Ordered(order, spec, rule))
                     table.has_patterns = True
-                    if isinstance(spec, PredicateOrigin) and spec.is_async:
-                        table.has_async = True
+                    if isinstance(spec, PredicateOrigin):
+                        table.has_predicates = True
+                        table.has_async = table.has_async or spec.is_async
         return table
 
     def _wildcard_match(self, origin: str) -> tuple[int, Rule | None]:
@@ -198,6 +209,19 @@ class OriginTable:
             return rule
         if self.star is None and not self.has_patterns:
             return None
+        if self.has_predicates:
+            return self._match_patterns(origin)
+        decided = self.decided.get(origin, _UNDECIDED)
+        if decided is not _UNDECIDED:
+            return decided  # type: ignore[return-value]
+        rule = self._match_patterns(origin)
+        if len(origin) <= DECIDED_ORIGIN_LENGTH:
+            if len(self.decided) >= DECIDED_CACHE_SIZE:
+                self.decided.clear()
+            self.decided[origin] = rule
+        return rule
+
+    def _match_patterns(self, origin: str) -> Rule | None:
         if not is_sendable_origin(origin):
             return None
         if self.has_patterns:
@@ -264,7 +288,6 @@ async def _await_predicate(spec: PredicateOrigin, origin: str) -> bool:
 class ResourcePolicy:
     """Everything CORS needs to know about one resource (one URL path), compiled."""
 
-    label: str
     tables: dict[str, OriginTable]  # methods with a CORS-enabled route
     fallback: OriginTable  # resource-level config and defaults, for other methods
     any_method: bool = False  # a '*' route takes every method
