@@ -200,6 +200,7 @@ class CorsConfig:
 
     @defaults.setter
     def defaults(self, value: CorsMapping | None) -> None:
+        self._check_not_started()
         problems = ProblemCollector()
         parsed = self._parse(value, "defaults", problems)
         problems.raise_if_any()
@@ -277,6 +278,7 @@ class CorsConfig:
         ``web.View`` class.  Returns *routing_entity*.  Every problem in *config* is
         reported at once in a :class:`CorsConfigError`.
         """
+        self._check_not_started()
         if webview:
             warnings.warn(
                 "webview=True is not needed: web.View routes are detected automatically",
@@ -294,6 +296,15 @@ class CorsConfig:
             )
         self._compiled = False
         return routing_entity
+
+    def _check_not_started(self) -> None:
+        # The policy is compiled when the app starts; a change after that would not be
+        # seen by requests, so it is refused rather than silently ignored.
+        if self._app.frozen:
+            raise RuntimeError(
+                "the application has started: configure CORS before it starts "
+                "(setup, cors.add and CorsConfig.defaults)"
+            )
 
     def _check_addable(self, resource: web.AbstractResource) -> None:
         if isinstance(resource, _SUBAPP_RESOURCES):
@@ -477,6 +488,7 @@ class CorsConfig:
         """Compile every CORS-enabled resource; give each path an OPTIONS route."""
         self._tables = {}
         self._shared_policies = {}
+        self._intercept_needed = False
         problems = ProblemCollector()
         policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
         registered = set(self._resource_configs)

@@ -353,3 +353,14 @@ def test_registration_errors() -> None:
         cors.add(other)
     with pytest.raises(ValueError, match="Resource or route expected"):
         cors.add("/c")
+
+
+async def test_configuration_is_frozen_once_the_app_starts(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions()})
+    late = app.router.add_get("/late", hello)
+    await aiohttp_client(app)
+    with pytest.raises(RuntimeError, match="has started"):
+        cors.add(late)
+    with pytest.raises(RuntimeError, match="has started"):
+        cors.defaults = {OTHER: ResourceOptions()}
