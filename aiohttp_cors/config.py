@@ -12,7 +12,6 @@ Two hooks then apply those policies:
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 import warnings
@@ -65,6 +64,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _CORS_RESPONSE_HEADERS: Final = (ACAO, ACAC, ACEH)
 _SUBAPP_RESOURCES: Final = (PrefixedSubAppResource, MatchedSubAppResource)
+_PLAIN_RESOURCES: Final = (web.PlainResource, web.DynamicResource, web.StaticResource)
 
 
 class PreflightResponse(web.Response):
@@ -91,14 +91,6 @@ def _caller_stacklevel() -> int:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
-
-
-@functools.lru_cache(maxsize=1024)
-def _concerns(spec: OriginSpec, credentials: bool, expose_all: bool) -> tuple[str, ...]:
-    """``security_concerns``, computed once per distinct entry."""
-    return tuple(
-        security_concerns(spec, credentials=credentials, expose_all=expose_all and credentials)
-    )
 
 
 def _header_values(headers: Any, name: str) -> list[str]:
@@ -176,6 +168,7 @@ class CorsConfig:
         self._parsed: dict[int, tuple[object, ParsedConfig]] = {}
         self._interned: dict[ParsedConfig, ParsedConfig] = {}
         self._key_specs: dict[str, OriginSpec] = {}
+        self._entries: dict[tuple[object, ResourceOptions], tuple[OriginSpec, tuple[str, ...]]] = {}
         self._tables: dict[tuple[ParsedConfig, ...], OriginTable] = {}
         self._shared_policies: dict[tuple[object, ...], ResourcePolicy] = {}
         self._defaults_raw: CorsMapping | None = None
@@ -224,18 +217,26 @@ class CorsConfig:
             cached = self._parsed.get(id(config))
             if cached is not None and cached[0] is config:
                 return cached[1]
-        if not isinstance(config, Mapping):
+        if type(config) is not dict and not isinstance(config, Mapping):
             problems.add(f"Config must be mapping, got {config!r}")
             return ()
         parsed: list[tuple[OriginSpec, ResourceOptions]] = []
         problems_before = len(problems.problems)
+        entries = self._entries
         for key, value in config.items():
+            # Most configs repeat the same few (origin, options) pairs over many routes:
+            # those are validated once.
+            entry = entries.get((key, value)) if type(value) is ResourceOptions else None
+            if entry is not None:
+                if entry[1]:
+                    self._report(entry[1], where, key, problems)
+                parsed.append((entry[0], value))
+                continue
             try:
-                spec = self._key_specs.get(key) if isinstance(key, str) else None
-                if spec is None:
-                    spec = parse_origin_key(key)
-                    if isinstance(key, str):
-                        self._key_specs[key] = spec
+                known = self._key_specs.get(key) if isinstance(key, str) else None
+                spec = known if known is not None else parse_origin_key(key)
+                if known is None and isinstance(key, str):
+                    self._key_specs[key] = spec
             except OriginKeyError as exc:
                 problems.add(f"{where}: {exc}")
                 continue
@@ -252,19 +253,33 @@ class CorsConfig:
             except ValueError as exc:
                 problems.add(str(exc))
                 continue
-            for concern in _concerns(
-                spec, options.allow_credentials, options.expose_headers == "*"
-            ):
-                message = f"{where}, origin {describe_key(key)}: {concern}"
-                if self._strict:
-                    problems.add(f"{message} (refused by strict mode)")
-                else:
-                    warnings.warn(message, CorsSecurityWarning, stacklevel=_caller_stacklevel())
+            concerns = tuple(
+                security_concerns(
+                    spec,
+                    credentials=options.allow_credentials,
+                    expose_all=options.expose_headers == "*" and options.allow_credentials,
+                )
+            )
+            if isinstance(key, str) and type(value) is ResourceOptions:
+                entries[(key, value)] = (spec, concerns)
+            if concerns:
+                self._report(concerns, where, key, problems)
             parsed.append((spec, options))
         result = self._interned.setdefault(tuple(parsed), tuple(parsed))
         if remember and len(problems.problems) == problems_before:
             self._parsed[id(config)] = (config, result)
         return result
+
+    def _report(
+        self, concerns: tuple[str, ...], where: str, key: object, problems: ProblemCollector
+    ) -> None:
+        """Warn about insecure entries, or refuse them in strict mode."""
+        for concern in concerns:
+            message = f"{where}, origin {describe_key(key)}: {concern}"
+            if self._strict:
+                problems.add(f"{message} (refused by strict mode)")
+            else:
+                warnings.warn(message, CorsSecurityWarning, stacklevel=_caller_stacklevel())
 
     def add(
         self,
@@ -285,7 +300,9 @@ class CorsConfig:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        if isinstance(routing_entity, web.AbstractRoute):
+        if type(routing_entity) is web.ResourceRoute or isinstance(
+            routing_entity, web.AbstractRoute
+        ):
             self._add_route(routing_entity, config)
         elif isinstance(routing_entity, web.AbstractResource):
             self._add_resource(routing_entity, config)
@@ -307,6 +324,8 @@ class CorsConfig:
             )
 
     def _check_addable(self, resource: web.AbstractResource) -> None:
+        if type(resource) in _PLAIN_RESOURCES:
+            return
         if isinstance(resource, _SUBAPP_RESOURCES):
             raise ValueError(
                 f"{resource!r} is a sub-application: add the sub-application's routes, "
