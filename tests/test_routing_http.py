@@ -274,3 +274,63 @@ async def test_preflight_answered_before_auth_middleware(aiohttp_client: Any, mo
         )
         assert response.status == 200
         assert response.headers[ACAO] == PAGE
+
+
+# --- every shape in both modes -------------------------------------------------------
+
+
+def build_shape(shape: str, mode: str, tmp_path: Any) -> tuple[web.Application, str, str]:
+    """An app of one routing shape; returns it with the path and method to request."""
+    app = web.Application()
+    wide = mode == "app-wide"
+    cors = aiohttp_cors.setup(app, defaults=OPEN, all_routes=wide)
+
+    def enable(entity: Any, config: Any = None) -> None:
+        if not wide:
+            cors.add(entity, config)
+
+    if shape == "dynamic":
+        enable(app.router.add_put("/users/{id}", hello, name="user"))
+        return app, "/users/7", "PUT"
+    if shape == "star":
+        enable(app.router.add_route("*", "/any", hello))
+        return app, "/any", "PATCH"
+    if shape == "view":
+        enable(app.router.add_view("/view", ItemView))
+        return app, "/view", "PUT"
+    if shape == "bare view":
+        enable(app.router.add_view("/bare", PlainItemView), OPEN)
+        return app, "/bare", "PUT"
+    if shape == "static":
+        (tmp_path / "f.txt").write_text(BODY)
+        enable(app.router.add_static("/files", tmp_path))
+        return app, "/files/f.txt", "GET"
+    if shape == "route table":
+        routes = web.RouteTableDef()
+        routes.delete("/table")(hello)
+        for route in app.add_routes(routes):
+            enable(route)
+        return app, "/table", "DELETE"
+    if shape == "same path":
+        enable(app.router.add_get("/same", hello, name="a"))
+        enable(app.router.add_patch("/same", hello, name="b"))
+        return app, "/same", "PATCH"
+    if shape == "sub-app view":
+        api = web.Application()
+        enable(api.router.add_view("/view", ItemView))
+        app.add_subapp("/api", api)
+        return app, "/api/view", "PUT"
+    raise AssertionError(shape)
+
+
+@pytest.mark.parametrize("mode", ["per-route", "app-wide"])
+@pytest.mark.parametrize(
+    "shape",
+    ["dynamic", "star", "view", "bare view", "static", "route table", "same path", "sub-app view"],
+)
+async def test_every_shape_in_both_modes(
+    aiohttp_client: Any, tmp_path: Any, shape: str, mode: str
+) -> None:
+    app, path, method = build_shape(shape, mode, tmp_path)
+    client = await aiohttp_client(app)
+    await assert_cors_ok(client, path, method)
