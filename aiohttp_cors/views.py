@@ -45,7 +45,8 @@ class CorsViewMixin:
     async def options(self) -> web.StreamResponse:
         """Answer OPTIONS: a preflight gets the CORS verdict for this view; anything else
         gets the same 403 explanations as aiohttp-cors 0.8.1."""
-        from .config import APP_CONFIG_KEY, PreflightRefused
+        from .config import APP_CONFIG_KEY
+        from .preflight import PreflightRefused, answer_preflight
 
         request: web.Request = self.request  # type: ignore[attr-defined]
         cors = request.app.get(APP_CONFIG_KEY)
@@ -55,7 +56,7 @@ class CorsViewMixin:
         if cors is None:
             raise PreflightRefused(text="CORS preflight request failed: CORS is not configured")
         policy = cors._view_policy(request, type(self))
-        response = await cors._answer_preflight(request, policy)
+        response = await answer_preflight(request, policy)
         if response.status == 403:
             refused = PreflightRefused(text=response.text)
             refused.headers.extend(
