@@ -13,13 +13,9 @@ from hypothesis import strategies as st
 from aiohttp_cors import browser_check as bc
 from aiohttp_cors.browser_check import BrowserRequest, Header, check_actual, check_preflight
 
+from .helpers import ACAC, ACAH, ACAM, ACAO, ACEH, ACMA
+
 ORIGIN = "https://page.example"
-ACAO = "Access-Control-Allow-Origin"
-ACAC = "Access-Control-Allow-Credentials"
-ACAM = "Access-Control-Allow-Methods"
-ACAH = "Access-Control-Allow-Headers"
-ACEH = "Access-Control-Expose-Headers"
-ACMA = "Access-Control-Max-Age"
 ACAPN = "Access-Control-Allow-Private-Network"
 
 

@@ -18,6 +18,13 @@ from .helpers import ACAC, ACAO, hello, no_cors_headers, preflight
 
 PAGE = "https://page.example"
 OTHER = "https://other.example"
+# The headers of a WebSocket handshake, as a browser sends them (Origin aside).
+HANDSHAKE = {
+    "Upgrade": "websocket",
+    "Connection": "Upgrade",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
 
 
 # --- validation ------------------------------------------------------------------------
@@ -233,13 +240,7 @@ async def test_websocket_from_refused_origin_is_403(
     caplog.set_level(logging.DEBUG, logger="aiohttp_cors")
     response = await client.get(
         "/ws",
-        headers={
-            "Origin": OTHER,
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers={"Origin": OTHER, **HANDSHAKE},
     )
     assert response.status == 403
     assert "origin 'https://other.example' is not allowed" in await response.text()
@@ -290,13 +291,7 @@ async def test_handshake_refused_before_handler_runs_with_middlewares(
     client = await aiohttp_client(app)
     response = await client.get(
         "/ws",
-        headers={
-            "Origin": OTHER,
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        },
+        headers={"Origin": OTHER, **HANDSHAKE},
     )
     assert response.status == 403
     assert ran == []
