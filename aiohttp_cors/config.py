@@ -14,7 +14,6 @@ policy.py).  Hooks then apply those policies:
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any, Final, Union
@@ -22,7 +21,7 @@ from typing import Any, Final, Union
 from aiohttp import hdrs, web
 
 from .decorators import handler_config
-from .errors import CorsConfigError, CorsSecurityWarning, ProblemCollector
+from .errors import CorsConfigError, ProblemCollector, warn_security
 from .headers import vary_with
 from .options import ResourceOptions, options_from
 from .origins import (
@@ -61,17 +60,6 @@ OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 CorsMapping = Mapping[Any, OptionsValue]
 
 _CORS_RESPONSE_HEADERS: Final = (ACAO, ACAC, ACEH)
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside this package,
-    so it names the user's ``setup``/``add`` call, however deep inside we are."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("aiohttp_cors"):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
 
 
 class CorsConfig:
@@ -218,7 +206,7 @@ class CorsConfig:
             if self._strict:
                 problems.add(f"{message} (refused by strict mode)")
             else:
-                warnings.warn(message, CorsSecurityWarning, stacklevel=_caller_stacklevel())
+                warn_security(message)
 
     def add(
         self,

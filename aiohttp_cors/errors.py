@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Iterable
 
 
@@ -45,3 +47,49 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise CorsConfigError(self.problems)
+
+
+def _user_frame() -> tuple[int, str]:
+    """The ``stacklevel`` (counted from ``warn_security``'s caller) and module name of the
+    first frame outside this package: the user's ``setup``/``add`` call."""
+    frame = sys._getframe(2)
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "aiohttp_cors"
+    ):
+        frame = frame.f_back
+        level += 1
+    return level, frame.f_globals.get("__name__", "")
+
+
+def _blanket_error(message: str, module: str) -> bool:
+    """Whether the warnings filter that decides this warning is a blanket "error" (such
+    as ``-W error`` or pytest's ``filterwarnings = error``) rather than one that names
+    ``CorsSecurityWarning``."""
+    for action, text, category, module_re, _lineno in warnings.filters:
+        if not issubclass(CorsSecurityWarning, category):
+            continue
+        if text is not None and not text.match(message):
+            continue
+        if module_re is not None and not module_re.match(module):
+            continue
+        names_us = isinstance(category, type) and issubclass(category, CorsSecurityWarning)
+        return action == "error" and not names_us
+    return False
+
+
+def warn_security(message: str) -> None:
+    """Emit a ``CorsSecurityWarning`` pointing at the user's configuration call.
+
+    The way to make these fatal is ``strict=True`` (or a filter that names
+    ``CorsSecurityWarning``): a blanket "turn every warning into an error" filter only
+    shows it, so that test suites run with ``-W error`` -- aiohttp-cors 0.8.1's own among
+    them -- keep working with configurations 0.8.1 accepted.
+    """
+    stacklevel, module = _user_frame()
+    if _blanket_error(message, module):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", CorsSecurityWarning)
+            warnings.warn(message, CorsSecurityWarning, stacklevel=stacklevel + 1)
+    else:
+        warnings.warn(message, CorsSecurityWarning, stacklevel=stacklevel + 1)

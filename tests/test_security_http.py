@@ -326,3 +326,30 @@ async def test_middleware_kept_only_where_needed(
     assert response.status == 200
     response = await client.get("/", headers={"Origin": PAGE})
     assert response.headers[ACAO] == PAGE
+
+
+def test_blanket_error_filter_shows_but_does_not_raise() -> None:
+    # aiohttp-cors 0.8.1's own test suite runs with filterwarnings=error and configures
+    # "*" with credentials: the warning must be shown, and setup must still succeed.
+    app = web.Application()
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("error")
+        aiohttp_cors.setup(app, defaults={"*": ResourceOptions(allow_credentials=True)})
+    assert [w.category for w in shown] == [CorsSecurityWarning]
+
+
+def test_filter_naming_the_warning_makes_it_an_error() -> None:
+    app = web.Application()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorsSecurityWarning)
+        with pytest.raises(CorsSecurityWarning, match="every website"):
+            aiohttp_cors.setup(app, defaults={"*": ResourceOptions(allow_credentials=True)})
+
+
+def test_ignore_filter_silences_the_warning() -> None:
+    app = web.Application()
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=CorsSecurityWarning)
+        aiohttp_cors.setup(app, defaults={"*": ResourceOptions(allow_credentials=True)})
+    assert shown == []
