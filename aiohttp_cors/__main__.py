@@ -154,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
             "URL to open; the page runs cross-origin calls and shows which the browser allows."
         ),
     )
-    demo_cmd.add_argument("--host", default="127.0.0.1", help="address for both origins")
+    demo_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address for both origins (default: 127.0.0.1)"
+    )
     demo_cmd.add_argument(
         "--page-port", type=_port, default=0, help="port of the page origin (default: any free)"
     )

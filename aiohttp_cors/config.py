@@ -85,6 +85,9 @@ class CorsConfig:
                 stacklevel=2,
             )
         self._app = app
+        # Set once the policies were compiled for the app's start: from then on, a change
+        # would not be seen by requests (also from a later on_startup handler).
+        self._started = False
         self._strict = strict
         self._all_routes = all_routes
         # What was registered: routes one by one (with their parsed config, or None for
@@ -244,7 +247,7 @@ class CorsConfig:
     def _check_not_started(self) -> None:
         # The policy is compiled when the app starts; a change after that would not be
         # seen by requests, so it is refused rather than silently ignored.
-        if self._app.frozen:
+        if self._started or self._app.frozen:
             raise RuntimeError(
                 "the application has started: configure CORS before it starts "
                 "(setup, cors.add and CorsConfig.defaults)"
@@ -346,6 +349,7 @@ class CorsConfig:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._compile()
+        self._started = True
         if self._middleware_removable(app):
             # Nothing runs before the plugin's own OPTIONS routes, so they answer
             # preflights first anyway: drop the middleware and its cost on every request.

@@ -86,7 +86,8 @@ class ResourceOptions(_ResourceOptionsFields):
     :param allow_headers: request headers a preflight may ask for: ``"*"`` or names.
     :param max_age: seconds a browser may cache the preflight answer (0..86400).
     :param allow_methods: methods a preflight may ask for: ``"*"``, names, or ``None``
-        for the methods of the routes registered with ``cors.add`` on the resource.
+        for the methods of the routes registered with ``cors.add`` on the resource (all
+        its routes when the resource itself was added).  Compared case-sensitively.
     :param allow_private_network: answer Private Network Access preflights.
     """
 

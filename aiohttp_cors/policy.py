@@ -87,8 +87,11 @@ DECIDED_CACHE_SIZE: Final = 256
 DECIDED_ORIGIN_LENGTH: Final = 256
 _UNDECIDED: Final = object()
 
-#: How many distinct accepted preflights one rule remembers.
+#: How many distinct accepted preflights one rule remembers, and the longest requested
+#: header list remembered: browsers send short ones, and the bound keeps what a client
+#: can make one rule hold to about 512 entries of 512 characters.
 ACCEPTED_CACHE_SIZE: Final = 512
+ACCEPTED_HEADERS_LENGTH: Final = 512
 
 
 @functools.lru_cache(maxsize=4096)
@@ -376,7 +379,10 @@ def judge_preflight(
         headers.append((ACAPN, "true"))
     headers.append((VARY, PREFLIGHT_VARY))
     accepted = tuple(headers)
-    if len(rule.accepted) < ACCEPTED_CACHE_SIZE:
+    if (
+        len(rule.accepted) < ACCEPTED_CACHE_SIZE
+        and sum(map(len, request_headers)) <= ACCEPTED_HEADERS_LENGTH
+    ):
         key = (method, routed, private_network, *request_headers)
         rule.accepted[key] = accepted
     return ((ACAO, origin), *accepted)

@@ -4,7 +4,12 @@ Browsers send an Origin header with the WebSocket handshake but do not apply COR
 it: without a check, any site a signed-in user visits could open a socket carrying the
 user's cookies (cross-site WebSocket hijacking).  When the route is added with
 ``cors.add``, a handshake from an origin that is neither allowed by the config nor the
-server's own is refused with 403 before the handler runs.
+server's own is refused with 403.
+
+This app has no other middleware, so the plugin drops its own at start and checks the
+handshake when the handler calls ``ws.prepare()``: that call raises ``HTTPForbidden``
+and no 101 goes out.  The handler therefore calls ``prepare()`` before doing anything
+else.  (In an app that keeps the middleware, the 403 comes before the handler runs.)
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from aiohttp_cors import ResourceOptions
 
 async def chat(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse()
+    # First: for a refused origin this raises HTTPForbidden (a 403), so nothing below
+    # runs.  Let it propagate.
     await ws.prepare(request)
     async for message in ws:
         if message.type == WSMsgType.TEXT:

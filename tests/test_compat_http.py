@@ -364,3 +364,21 @@ async def test_configuration_is_frozen_once_the_app_starts(aiohttp_client: Any) 
         cors.add(late)
     with pytest.raises(RuntimeError, match="has started"):
         cors.defaults = {OTHER: ResourceOptions()}
+
+
+async def test_configuring_from_a_later_startup_handler_is_refused(aiohttp_client: Any) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions()})
+    late = app.router.add_get("/late", hello)
+    refused: list[Exception] = []
+
+    async def configure_late(app: web.Application) -> None:
+        try:
+            cors.add(late)
+        except RuntimeError as exc:
+            refused.append(exc)
+
+    app.on_startup.append(configure_late)  # runs after the plugin compiled its policies
+    await aiohttp_client(app)
+    assert len(refused) == 1
+    assert "has started" in str(refused[0])

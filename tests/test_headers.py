@@ -83,3 +83,39 @@ def test_vary_with(lines: list[str], expected: str | None) -> None:
 )
 def test_is_token(value: str, valid: bool) -> None:
     assert is_token(value) is valid
+
+
+def test_accepted_preflights_cache_is_bounded() -> None:
+    from aiohttp_cors.options import ResourceOptions
+    from aiohttp_cors.policy import (
+        ACCEPTED_CACHE_SIZE,
+        ACCEPTED_HEADERS_LENGTH,
+        compile_rule,
+        judge_preflight,
+    )
+
+    rule = compile_rule(ResourceOptions(allow_headers="*", max_age=7))
+    long_value = ",".join(["x-a"] * (ACCEPTED_HEADERS_LENGTH // 4 + 1))
+    for spaces in range(3):
+        verdict = judge_preflight(
+            origin="https://a.example",
+            method="PUT",
+            rule=rule,
+            routed=True,
+            table_empty=False,
+            request_headers=[" " * spaces + long_value],
+            private_network=False,
+        )
+        assert isinstance(verdict, tuple)
+    assert rule.accepted == {}  # long header lists are answered but not remembered
+    for i in range(ACCEPTED_CACHE_SIZE + 10):
+        judge_preflight(
+            origin="https://a.example",
+            method="PUT",
+            rule=rule,
+            routed=True,
+            table_empty=False,
+            request_headers=[f"x-{i}"],
+            private_network=False,
+        )
+    assert len(rule.accepted) == ACCEPTED_CACHE_SIZE
