@@ -376,18 +376,15 @@ class CorsConfig:
             self._compile()
         return self._policies.get(request.match_info.route.resource)
 
-    def _response_policy(self, request: web.Request) -> ResourcePolicy | None:
-        """Like ``_policy_of``, but in app-wide mode the router's own 404/405 answers to
-        actual requests get CORS headers too, so the page can read the error."""
-        policy = self._policy_of(request)
+    def _router_error_policy(self, request: web.Request) -> ResourcePolicy | None:
+        """In app-wide mode, the policy for the router's own 404/405 answers to actual
+        requests, so the page can read the error (a failed preflight stays failed)."""
         if (
-            policy is None
-            and self._app_policy is not None
-            and request.match_info.http_exception is not None
+            request.match_info.http_exception is not None
             and not (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
         ):
             return self._app_policy
-        return policy
+        return None
 
     async def _answer_options(self, request: web.Request) -> web.StreamResponse:
         """Handler of the OPTIONS route the plugin adds to CORS-enabled resources."""
@@ -428,7 +425,7 @@ class CorsConfig:
         if policy is None:
             if self._app_policy is None:
                 return
-            policy = self._response_policy(request)
+            policy = self._router_error_policy(request)
             if policy is None:
                 return
         headers = response.headers
