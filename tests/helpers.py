@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -41,3 +42,16 @@ def preflight(origin: str | None, method: str | None, headers: str | None = None
 
 def no_cors_headers(headers: Mapping[str, str]) -> bool:
     return not any(name in headers for name in CORS_HEADERS)
+
+
+async def assert_items_api_for_app_example(client: Any) -> None:
+    """The behaviour README's quick start and examples/quickstart.py promise: the page at
+    https://app.example.com reads /api/items with cookies and X-Total-Count; others not."""
+    page = "https://app.example.com"
+    response = await client.get("/api/items", headers={ORIGIN: page})
+    assert response.status == 200
+    assert response.headers[ACAO] == page
+    assert response.headers[ACAC] == "true"
+    assert response.headers[ACEH] == "X-Total-Count"
+    response = await client.get("/api/items", headers={ORIGIN: "https://elsewhere.example"})
+    assert ACAO not in response.headers

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .helpers import assert_items_api_for_app_example
+
 README = Path(__file__).parent.parent / "README.rst"
 
 
@@ -23,11 +25,4 @@ async def test_quick_start_runs_as_written(aiohttp_client: Any) -> None:
     namespace: dict[str, Any] = {"__name__": "readme_quick_start"}
     exec(compile(python_blocks()[0], str(README), "exec"), namespace)
     client = await aiohttp_client(namespace["app"])
-    page = "https://app.example.com"
-    response = await client.get("/api/items", headers={"Origin": page})
-    assert response.status == 200
-    assert response.headers["Access-Control-Allow-Origin"] == page
-    assert response.headers["Access-Control-Allow-Credentials"] == "true"
-    assert response.headers["Access-Control-Expose-Headers"] == "X-Total-Count"
-    response = await client.get("/api/items", headers={"Origin": "https://elsewhere.example"})
-    assert "Access-Control-Allow-Origin" not in response.headers
+    await assert_items_api_for_app_example(client)
