@@ -379,9 +379,8 @@ class CorsConfig:
     def _router_error_policy(self, request: web.Request) -> ResourcePolicy | None:
         """In app-wide mode, the policy for the router's own 404/405 answers to actual
         requests, so the page can read the error (a failed preflight stays failed)."""
-        if (
-            request.match_info.http_exception is not None
-            and not (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
+        if request.match_info.http_exception is not None and not (
+            request.method == hdrs.METH_OPTIONS and ACRM in request.headers
         ):
             return self._app_policy
         return None
