@@ -443,6 +443,8 @@ class CorsConfig:
         if table is None:
             table, _ = policy.table_for(request.method)
         rule = await table.match_async(origin) if table.has_async else table.match(origin)
+        if rule is not None and len(request.headers.getall(hdrs.ORIGIN)) > 1:
+            rule = None  # browsers send one Origin: several are trusted for none of them
         if rule is None:
             if not self._middleware_active and isinstance(response, web.WebSocketResponse):
                 # Without the middleware, a handshake is checked here: raising stops

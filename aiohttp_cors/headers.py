@@ -112,3 +112,15 @@ def vary_with(existing: Iterable[str], name: str) -> str | None:
             parts.append(element)
     parts.append(name)
     return ", ".join(parts)
+
+
+def printable(value: str, limit: int = 256) -> str:
+    """*value* as it may be shown in a response body or a log line: shortened to *limit*
+    characters, with control characters and undecodable bytes (which aiohttp keeps as
+    surrogates) escaped, so it encodes as ASCII and cannot break a line."""
+    shown = value[:limit]
+    if not (shown.isascii() and shown.isprintable()):
+        shown = "".join(
+            char if char.isascii() and char.isprintable() else ascii(char)[1:-1] for char in shown
+        )
+    return shown + ("..." if len(value) > limit else "")

@@ -21,6 +21,7 @@ from .headers import (
     RequestHeadersError,
     is_token,
     parse_request_headers,
+    printable,
 )
 from .options import ResourceOptions
 from .origins import (
@@ -60,6 +61,9 @@ _FAILED: Final = "CORS preflight request failed: "
 NO_ORIGIN_TEXT: Final = _FAILED + "origin header is not specified in the request"
 NO_METHOD_TEXT: Final = _FAILED + "'Access-Control-Request-Method' header is not specified"
 NO_ORIGINS_TEXT: Final = _FAILED + "no origins are allowed"
+# Browsers send one Origin; with several, which one a cache or proxy keys on is unknown,
+# so none is trusted.
+SEVERAL_ORIGINS_TEXT: Final = _FAILED + "the request has more than one Origin header"
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +340,7 @@ def judge_preflight(
         accepted = rule.accepted.get(key)
         if accepted is not None:
             return ((ACAO, origin), *accepted)
-    shown = origin if len(origin) <= 256 else origin[:256] + "..."
+    shown = printable(origin)
     if not is_token(method):
         # Browsers send only method tokens; anything else is never echoed back.
         return Refusal(

@@ -15,6 +15,7 @@ from .policy import (
     NO_METHOD_TEXT,
     NO_ORIGIN_TEXT,
     PREFLIGHT_VARY,
+    SEVERAL_ORIGINS_TEXT,
     OriginTable,
     Refusal,
     ResourcePolicy,
@@ -64,6 +65,8 @@ async def answer_preflight(request: web.Request, policy: ResourcePolicy) -> Pref
     origin = headers.get(hdrs.ORIGIN)
     if origin is None:
         return refuse(request, NO_ORIGIN_TEXT, None)
+    if len(header_values(headers, hdrs.ORIGIN)) > 1:
+        return refuse(request, SEVERAL_ORIGINS_TEXT, origin)
     method = headers.get(ACRM)
     if method is None:
         return refuse(request, NO_METHOD_TEXT, origin)

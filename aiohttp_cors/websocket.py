@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import hdrs, web
 
 from .diagnostics import log_refusal
+from .headers import printable
 from .policy import ResourcePolicy
 from .preflight import rule_for
 
@@ -33,7 +34,7 @@ def refusal_text(request: web.Request, origin: str) -> str | None:
     if origin == own_origin(request):
         return None
     log_refusal("websocket handshake", "origin is not allowed", request, origin)
-    return f"CORS WebSocket handshake refused: origin '{origin[:256]}' is not allowed"
+    return f"CORS WebSocket handshake refused: origin '{printable(origin)}' is not allowed"
 
 
 async def check_handshake(
