@@ -320,17 +320,33 @@ def build_shape(shape: str, mode: str, tmp_path: Any) -> tuple[web.Application, 
         enable(api.router.add_view("/view", ItemView))
         app.add_subapp("/api", api)
         return app, "/api/view", "PUT"
+    if shape == "domain sub-app":
+        tenant = web.Application()
+        enable(tenant.router.add_view("/view", ItemView))
+        app.add_domain("tenant.example", tenant)
+        return app, "/view", "PUT"
     raise AssertionError(shape)
 
 
 @pytest.mark.parametrize("mode", ["per-route", "app-wide"])
 @pytest.mark.parametrize(
     "shape",
-    ["dynamic", "star", "view", "bare view", "static", "route table", "same path", "sub-app view"],
+    [
+        "dynamic",
+        "star",
+        "view",
+        "bare view",
+        "static",
+        "route table",
+        "same path",
+        "sub-app view",
+        "domain sub-app",
+    ],
 )
 async def test_every_shape_in_both_modes(
     aiohttp_client: Any, tmp_path: Any, shape: str, mode: str
 ) -> None:
     app, path, method = build_shape(shape, mode, tmp_path)
     client = await aiohttp_client(app)
-    await assert_cors_ok(client, path, method)
+    host = "tenant.example" if shape == "domain sub-app" else None
+    await assert_cors_ok(client, path, method, host=host)
