@@ -37,7 +37,6 @@ _SERIALIZED_ORIGIN_RE: Final = re.compile(
 OriginPredicate = Union[  # noqa: UP007 - evaluated at runtime
     Callable[[str], bool], Callable[[str], Awaitable[bool]]
 ]
-OriginKey = Union[str, "re.Pattern[str]", OriginPredicate]
 
 
 @dataclass(frozen=True)
