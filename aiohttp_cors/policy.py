@@ -73,7 +73,6 @@ class Rule:
     options: ResourceOptions
     credentials: bool
     expose_all: bool
-    expose_value: str | None
     allow_any_header: bool
     allowed_headers: frozenset[str]  # lower case
     private_network: bool
@@ -110,17 +109,14 @@ def compile_rule(options: ResourceOptions) -> Rule:
     if options.max_age is not None:
         preflight.append((ACMA, str(options.max_age)))
     expose_all = options.expose_headers == "*"
-    expose_value: str | None = None
     if not expose_all and options.expose_headers:
-        expose_value = ",".join(sorted(options.expose_headers))
-        actual.append((ACEH, expose_value))
+        actual.append((ACEH, ",".join(sorted(options.expose_headers))))
     allow_any = options.allow_headers == "*"
     allowed = frozenset() if allow_any else frozenset(h.lower() for h in options.allow_headers)
     return Rule(
         options=options,
         credentials=credentials,
         expose_all=expose_all,
-        expose_value=expose_value,
         allow_any_header=allow_any,
         allowed_headers=allowed,
         private_network=options.allow_private_network,
@@ -297,8 +293,7 @@ class ResourcePolicy:
 
     tables: dict[str, OriginTable]  # methods with a CORS-enabled route
     fallback: OriginTable  # resource-level config and defaults, for other methods
-    any_method: bool = False  # a '*' route takes every method
-    any_table: OriginTable | None = None
+    any_table: OriginTable | None = None  # a '*' route takes every method
 
     def table_for(self, method: str) -> tuple[OriginTable, bool]:
         """The origin table for *method* and whether a CORS-enabled route serves it."""
@@ -308,10 +303,6 @@ class ResourcePolicy:
         if self.any_table is not None:
             return self.any_table, True
         return self.fallback, False
-
-    @property
-    def has_async(self) -> bool:
-        return self.fallback.has_async or any(t.has_async for t in self.tables.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,7 +197,7 @@ class PolicyCompiler:
         )
         policy = self._shared_policies.get(key)
         if policy is None:
-            policy = ResourcePolicy(tables, fallback, any_table is not None, any_table)
+            policy = ResourcePolicy(tables, fallback, any_table)
             self._shared_policies[key] = policy
         return policy
 
@@ -242,7 +242,7 @@ class PolicyCompiler:
         app_policy = None
         if self._all_routes:
             fallback = self._table([self._defaults])
-            app_policy = ResourcePolicy({}, fallback, True, fallback)
+            app_policy = ResourcePolicy({}, fallback, fallback)
         return CompiledPolicies(policies, app_policy, intercept_needed)
 
     def _ensure_options_route(self, group: list[web.AbstractResource]) -> bool:
