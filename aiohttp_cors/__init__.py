@@ -1,12 +1,25 @@
-"""CORS for aiohttp: spec-exact, secure by design, a drop-in for aiohttp-cors 0.8.1."""
+"""CORS for aiohttp: spec-exact, secure by design, a drop-in for aiohttp-cors 0.8.1.
 
-from .config import APP_CONFIG_KEY, CorsConfig, setup
-from .decorators import cors_exempt, custom_cors
-from .errors import CorsConfigError, CorsSecurityWarning
-from .options import ResourceOptions
-from .views import CorsViewMixin
+Everything a user needs is named here; ``__all__`` is the contract.  The modules under
+``_core`` (the CORS rules), ``_glue`` (the aiohttp side) and ``_tools`` (the doctor, the
+demo, the command line) are internal.
+"""
 
-__version__ = "1.0.0"
+from .__about__ import (
+    __author__,
+    __copyright__,
+    __email__,
+    __license__,
+    __summary__,
+    __title__,
+    __uri__,
+    __version__,
+)
+from ._core.errors import CorsConfigError, CorsSecurityWarning
+from ._core.options import ResourceOptions
+from ._glue.config import APP_CONFIG_KEY, CorsConfig, setup
+from ._glue.decorators import cors_exempt, custom_cors
+from ._glue.views import CorsViewMixin
 
 __all__ = (
     "APP_CONFIG_KEY",
@@ -15,7 +28,20 @@ __all__ = (
     "CorsSecurityWarning",
     "CorsViewMixin",
     "ResourceOptions",
+    "__author__",
+    "__copyright__",
+    "__email__",
+    "__license__",
+    "__summary__",
+    "__title__",
+    "__uri__",
+    "__version__",
     "cors_exempt",
     "custom_cors",
     "setup",
 )
+
+# Tracebacks and reprs name the public path, not the internal module a class lives in.
+for _public in (CorsConfigError, CorsSecurityWarning):
+    _public.__module__ = __name__
+del _public

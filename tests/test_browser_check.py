@@ -1,4 +1,4 @@
-"""Unit tests of aiohttp_cors.browser_check: the model of what a browser does (Fetch standard)."""
+"""Unit tests of aiohttp_cors._tools.browser: the model of what a browser does (Fetch standard)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aiohttp_cors import browser_check as bc
-from aiohttp_cors.browser_check import BrowserRequest, Header, check_actual, check_preflight
+from aiohttp_cors._tools import browser as bc
+from aiohttp_cors._tools.browser import BrowserRequest, Header, check_actual, check_preflight
 
 from .helpers import ACAC, ACAH, ACAM, ACAO, ACEH, ACMA
 
@@ -34,8 +34,7 @@ def test_module_imports_no_framework() -> None:
         "collections.abc",
         "dataclasses",
         "typing",
-        ".headers",
-        ".policy",
+        ".._core.headers",
     }
 
 

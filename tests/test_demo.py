@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from aiohttp_cors.browser_check import BrowserRequest
-from aiohttp_cors.demo import (
+from aiohttp_cors._tools.browser import BrowserRequest
+from aiohttp_cors._tools.demo import (
     DEMO_TESTS,
     OTHER_ORIGIN,
     DemoError,
@@ -28,7 +28,7 @@ from aiohttp_cors.demo import (
     build_demo_apps,
     render_page,
 )
-from aiohttp_cors.doctor import check, format_report
+from aiohttp_cors._tools.doctor import check, format_report
 
 PAGE = "http://127.0.0.1:9"  # the demo page's origin, as the API is configured for it
 API = "http://127.0.0.1:10"

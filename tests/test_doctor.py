@@ -18,9 +18,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from aiohttp_cors.__main__ import main
-from aiohttp_cors.browser_check import BrowserRequest, Header
-from aiohttp_cors.doctor import CheckError, Report, check, format_report
+from aiohttp_cors._tools.browser import BrowserRequest, Header
+from aiohttp_cors._tools.cli import main
+from aiohttp_cors._tools.doctor import CheckError, Report, check, format_report
 
 PAGE = "http://page.example"
 ACAO = "Access-Control-Allow-Origin"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aiohttp_cors.headers import (
+from aiohttp_cors._core.headers import (
     MAX_REQUEST_HEADERS_COUNT,
     MAX_REQUEST_HEADERS_LENGTH,
     RequestHeadersError,
@@ -86,8 +86,8 @@ def test_is_token(value: str, valid: bool) -> None:
 
 
 def test_accepted_preflights_cache_is_bounded() -> None:
-    from aiohttp_cors.options import ResourceOptions
-    from aiohttp_cors.policy import (
+    from aiohttp_cors._core.options import ResourceOptions
+    from aiohttp_cors._core.policy import (
         ACCEPTED_CACHE_SIZE,
         ACCEPTED_HEADERS_LENGTH,
         compile_rule,

@@ -1,5 +1,5 @@
-"""The layering of design.md: the pure CORS core imports nothing from aiohttp, and nothing
-from the aiohttp glue; browser_check (the doctor's model of a browser) neither."""
+"""The layering of design.md: the pure CORS core imports nothing from aiohttp and nothing
+from the glue or the tools; the tools use only the core's header grammar and public names."""
 
 from __future__ import annotations
 
@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "aiohttp_cors"
-PURE = ["errors", "headers", "options", "origins", "policy", "browser_check"]
-GLUE = {
-    "config", "routing", "preflight", "websocket", "views", "decorators", "diagnostics",
-    "demo", "doctor", "__main__", "__init__",
-}  # fmt: skip
+CORE = sorted(path.stem for path in (PACKAGE / "_core").glob("*.py"))
+TOOLS = sorted(path.stem for path in (PACKAGE / "_tools").glob("*.py"))
 
 
-def imported_modules(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -27,14 +24,20 @@ def imported_modules(module: str) -> set[str]:
     return names
 
 
-def test_every_module_is_classified() -> None:
-    modules = {path.stem for path in PACKAGE.glob("*.py")}
-    assert modules == set(PURE) | GLUE
-
-
-@pytest.mark.parametrize("module", PURE)
+@pytest.mark.parametrize("module", CORE)
 def test_pure_core_imports_no_aiohttp_and_no_glue(module: str) -> None:
-    for name in imported_modules(module):
-        assert not name.startswith("aiohttp"), f"{module} imports {name}"
+    for name in imported_modules(PACKAGE / "_core" / f"{module}.py"):
+        assert not name.startswith("aiohttp"), f"_core/{module} imports {name}"
         if name.startswith("."):
-            assert name.lstrip(".") in PURE, f"{module} imports the glue module {name}"
+            assert name.count(".") == 1 or name == ".", f"_core/{module} imports {name}"
+
+
+@pytest.mark.parametrize("module", TOOLS)
+def test_tools_use_only_the_header_grammar_and_public_names(module: str) -> None:
+    for name in imported_modules(PACKAGE / "_tools" / f"{module}.py"):
+        if name.startswith(".."):
+            # TEMPORARY (restructuring in progress): the doctor still borrows origin checks.
+            allowed = {".._core.headers", ".._core.origins"} if module == "doctor" else set()
+            assert name in allowed | {".._core.headers"}, f"_tools/{module} imports {name}"
+        elif name.startswith("aiohttp_cors"):
+            assert name == "aiohttp_cors", f"_tools/{module} imports {name}"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from aiohttp_cors.options import ResourceOptions
-from aiohttp_cors.origins import (
+from aiohttp_cors._core.options import ResourceOptions
+from aiohttp_cors._core.origins import (
     AnyOrigin,
     ExactOrigin,
     OriginKeyError,
@@ -18,7 +18,7 @@ from aiohttp_cors.origins import (
     parse_origin_key,
     security_concerns,
 )
-from aiohttp_cors.policy import OriginTable, compile_rule, layer_of
+from aiohttp_cors._core.policy import OriginTable, compile_rule, layer_of
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import aiohttp_cors
 from aiohttp_cors import ResourceOptions
-from aiohttp_cors.headers import parse_request_headers
-from aiohttp_cors.origins import parse_origin_key
-from aiohttp_cors.policy import OriginTable, Refusal, judge_preflight, layer_of
+from aiohttp_cors._core.headers import parse_request_headers
+from aiohttp_cors._core.origins import parse_origin_key
+from aiohttp_cors._core.policy import OriginTable, Refusal, judge_preflight, layer_of
 
 # The configurations drawn here include insecure ones on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp_cors.CorsSecurityWarning")

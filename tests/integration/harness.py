@@ -16,8 +16,8 @@ Every assertion helper puts the browser console (Chromium's CORS error text) and
 logs of all servers of the test into its failure message.
 
 The doctor cross-check: after every ``fetch()`` and XHR a scenario runs through :class:`Page`,
-the CORS doctor (:func:`aiohttp_cors.doctor.check`) makes the same request -- URL, page origin,
-method, headers, body, credentials mode, the cookies Chromium holds for the URL, the headers the
+the CORS doctor (:func:`aiohttp_cors._tools.doctor.check`) makes the same request -- URL, page
+origin, method, headers, body, credentials mode, the cookies Chromium holds for the URL, the headers the
 scenario reads -- and the call fails unless the doctor's allowed/blocked verdict is Chromium's
 (readable vs TypeError / XHR error event) and, when allowed, the headers the scenario reads
 are readable for both alike.  The doctor's requests carry aiohttp's client
@@ -44,8 +44,8 @@ from multidict import CIMultiDict
 from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
 from yarl import URL
 
-from aiohttp_cors.browser_check import BrowserRequest, normalize_method
-from aiohttp_cors.doctor import CheckError, Report, check, format_report
+from aiohttp_cors._tools.browser import BrowserRequest, normalize_method
+from aiohttp_cors._tools.doctor import CheckError, Report, check, format_report
 
 T = TypeVar("T")
 

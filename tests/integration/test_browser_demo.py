@@ -18,8 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from aiohttp_cors.browser_check import BrowserRequest
-from aiohttp_cors.demo import DEMO_TESTS, bind_socket, serve_demo
+from aiohttp_cors._tools.browser import BrowserRequest
+from aiohttp_cors._tools.demo import DEMO_TESTS, bind_socket, serve_demo
 
 from ..test_doctor import CASES, make_app
 from .harness import Page, ServerLoop, ServerPool

@@ -17,11 +17,11 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
+from .._core.errors import ProblemCollector
+from .._core.options import ResourceOptions
+from .._core.origins import OriginSpec
+from .._core.policy import OriginTable, ResourcePolicy, layer_of
 from .decorators import handler_config, is_exempt
-from .errors import ProblemCollector
-from .options import ResourceOptions
-from .origins import OriginSpec
-from .policy import OriginTable, ResourcePolicy, layer_of
 
 ParsedConfig = tuple[tuple[OriginSpec, ResourceOptions], ...]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

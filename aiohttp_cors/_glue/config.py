@@ -20,27 +20,21 @@ from typing import Any, Final, Union
 
 from aiohttp import hdrs, web
 
-from .decorators import handler_config
-from .errors import CorsConfigError, ProblemCollector, warn_security
-from .headers import vary_with
-from .options import ResourceOptions, options_from
-from .origins import (
+from .._core.errors import CorsConfigError, ProblemCollector, warn_security
+from .._core.headers import ACAC, ACAO, ACEH, ACRM, vary_with
+from .._core.options import ResourceOptions, options_from
+from .._core.origins import (
     OriginKeyError,
     OriginSpec,
     describe_key,
     parse_origin_key,
     security_concerns,
 )
-from .policy import (
-    ACAC,
-    ACAO,
-    ACEH,
-    ACRM,
+from .._core.policy import (
     ResourcePolicy,
     expose_all_value,
 )
-from .preflight import PreflightRefused, PreflightResponse, answer_preflight
-from .routing import (
+from .compiler import (
     PLAIN_RESOURCES,
     SUBAPP_RESOURCES,
     Handler,
@@ -51,6 +45,8 @@ from .routing import (
     view_class,
     view_methods,
 )
+from .decorators import handler_config
+from .preflight import PreflightRefused, PreflightResponse, answer_preflight
 from .websocket import check_handshake
 from .websocket import refusal_text as websocket_refusal_text
 

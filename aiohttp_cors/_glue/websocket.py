@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from aiohttp import hdrs, web
 
+from .._core.headers import printable
+from .._core.policy import ResourcePolicy
 from .diagnostics import log_refusal
-from .headers import printable
-from .policy import ResourcePolicy
 from .preflight import rule_for
 
 

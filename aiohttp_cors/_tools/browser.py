@@ -21,14 +21,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .headers import (
+from .._core.headers import (
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    ACAPN,
+    ACEH,
+    ACMA,
     FORBIDDEN_METHODS,
     NEVER_EXPOSED_RESPONSE_HEADERS,
     NORMALIZED_METHODS,
     SAFELISTED_RESPONSE_HEADERS,
     is_token,
 )
-from .policy import ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA
 
 __all__ = [
     "ALWAYS_READABLE_RESPONSE_HEADERS",

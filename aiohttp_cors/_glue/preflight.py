@@ -7,11 +7,8 @@ from typing import Any
 from aiohttp import hdrs, web
 from multidict import CIMultiDict
 
-from .diagnostics import log_refusal
-from .policy import (
-    ACRH,
-    ACRM,
-    ACRPN,
+from .._core.headers import ACRH, ACRM, ACRPN
+from .._core.policy import (
     NO_METHOD_TEXT,
     NO_ORIGIN_TEXT,
     PREFLIGHT_VARY,
@@ -22,6 +19,7 @@ from .policy import (
     Rule,
     judge_preflight,
 )
+from .diagnostics import log_refusal
 
 _FAILED_PREFIX = "CORS preflight request failed: "
 

@@ -13,11 +13,19 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 
-from multidict import istr
-
 from .headers import (
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    ACAPN,
+    ACEH,
+    ACMA,
+    ACRH,
+    ACRM,
     NEVER_EXPOSED_RESPONSE_HEADERS,
     SAFELISTED_RESPONSE_HEADERS,
+    VARY,
     RequestHeadersError,
     is_token,
     parse_request_headers,
@@ -36,21 +44,6 @@ from .origins import (
 )
 
 logger: Final = logging.getLogger("aiohttp_cors")
-
-# Header names are multidict's ``istr`` (a str subclass), as aiohttp's own ``hdrs``
-# constants are: case-insensitive dictionaries then skip case-folding them.  multidict
-# is aiohttp's own dependency, and nothing else of it is used here.
-ACAO: Final = istr("Access-Control-Allow-Origin")
-ACAC: Final = istr("Access-Control-Allow-Credentials")
-ACAM: Final = istr("Access-Control-Allow-Methods")
-ACAH: Final = istr("Access-Control-Allow-Headers")
-ACEH: Final = istr("Access-Control-Expose-Headers")
-ACMA: Final = istr("Access-Control-Max-Age")
-ACAPN: Final = istr("Access-Control-Allow-Private-Network")
-ACRM: Final = istr("Access-Control-Request-Method")
-ACRH: Final = istr("Access-Control-Request-Headers")
-ACRPN: Final = istr("Access-Control-Request-Private-Network")
-VARY: Final = istr("Vary")
 
 #: Vary value of preflight answers: they echo the requested method and headers.
 PREFLIGHT_VARY: Final = f"Origin, {ACRM}, {ACRH}"

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from aiohttp import WSMsgType, web
 
-from . import ResourceOptions, setup
+from aiohttp_cors import ResourceOptions, setup
 
 __all__ = [
     "DEMO_TESTS",

@@ -21,7 +21,8 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from .browser_check import (
+from .._core.origins import OriginKeyError, parse_origin_key
+from .browser import (
     MAX_AGE_CAPS,
     BrowserRequest,
     Header,
@@ -35,7 +36,6 @@ from .browser_check import (
     is_token,
     preflight_request_headers,
 )
-from .origins import OriginKeyError, parse_origin_key
 
 __all__ = ["CheckError", "Exchange", "Report", "check", "format_report", "validate"]
 

@@ -10,6 +10,24 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from multidict import istr
+
+# Header names are multidict's ``istr`` (a str subclass), as aiohttp's own ``hdrs``
+# constants are: case-insensitive dictionaries then skip case-folding them.  multidict
+# is aiohttp's own dependency, and nothing else of it is used here.
+ACAO: Final = istr("Access-Control-Allow-Origin")
+ACAC: Final = istr("Access-Control-Allow-Credentials")
+ACAM: Final = istr("Access-Control-Allow-Methods")
+ACAH: Final = istr("Access-Control-Allow-Headers")
+ACEH: Final = istr("Access-Control-Expose-Headers")
+ACMA: Final = istr("Access-Control-Max-Age")
+ACAPN: Final = istr("Access-Control-Allow-Private-Network")
+ACRM: Final = istr("Access-Control-Request-Method")
+ACRH: Final = istr("Access-Control-Request-Headers")
+ACRPN: Final = istr("Access-Control-Request-Private-Network")
+VARY: Final = istr("Vary")
+ORIGIN: Final = istr("Origin")
+
 # RFC 9110 token: 1*tchar.
 _TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 

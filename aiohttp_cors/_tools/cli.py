@@ -1,0 +1,221 @@
+"""Command line: ``python -m aiohttp_cors check|demo``.
+
+``check URL --origin ORIGIN ...`` behaves like a browser against any server and explains what it
+would do. Exit codes: 0 allowed, 1 blocked (or a header asked for with --read-header is hidden),
+2 could not check (bad arguments, network error).
+
+``demo`` serves a page origin and an API origin on 127.0.0.1 and shows CORS at work in a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from aiohttp_cors import __version__
+
+from .browser import BrowserRequest, Header
+from .doctor import DEFAULT_TIMEOUT, CheckError, check, format_report
+
+EXIT_ALLOWED = 0
+EXIT_BLOCKED = 1
+EXIT_ERROR = 2
+
+_CHECK_DESCRIPTION = """\
+Act like a browser making a cross-origin fetch() to URL from a page on ORIGIN: send the
+preflight if one is needed, then the request; check both like a browser does, and explain
+every failed rule with the header values seen and a suggested fix.
+"""
+
+_CHECK_EPILOG = """\
+exit status: 0 allowed, 1 blocked (or a --read-header is hidden), 2 could not check.
+
+examples:
+  python -m aiohttp_cors check https://api.example.com/items --origin https://app.example.com
+  python -m aiohttp_cors check http://127.0.0.1:8081/api/items/1 --origin http://127.0.0.1:8080 \\
+      --method PUT --header 'Content-Type: application/json' --header X-Token:abc --credentials
+"""
+
+
+def _header(text: str) -> Header:
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not name:
+        raise argparse.ArgumentTypeError(f"{text!r} has no header name (use NAME or NAME:VALUE)")
+    return name, value.strip() if sep else ""
+
+
+def _cookie(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name.strip(), value.strip()
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range 0-65535")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return seconds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m aiohttp_cors",
+        description="CORS tools of aiohttp_cors: a CORS doctor and a browser demo.",
+    )
+    parser.add_argument("--version", action="version", version=f"aiohttp_cors {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="act like a browser against URL and explain whether CORS allows the request",
+        description=_CHECK_DESCRIPTION,
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check_cmd.add_argument("url", metavar="URL", help="the http:// or https:// URL to fetch")
+    check_cmd.add_argument(
+        "--origin",
+        required=True,
+        help="origin of the calling page, e.g. https://app.example.com (or null)",
+    )
+    check_cmd.add_argument(
+        "--method", default="GET", help="request method as the page writes it (default GET)"
+    )
+    check_cmd.add_argument(
+        "--header",
+        "-H",
+        dest="headers",
+        metavar="NAME[:VALUE]",
+        action="append",
+        type=_header,
+        default=[],
+        help="a request header the page sets (repeatable)",
+    )
+    check_cmd.add_argument(
+        "--credentials",
+        action="store_true",
+        help="the page uses credentials: 'include' (cookies, HTTP auth)",
+    )
+    check_cmd.add_argument(
+        "--cookie",
+        dest="cookies",
+        metavar="NAME=VALUE",
+        action="append",
+        type=_cookie,
+        default=[],
+        help="a cookie the browser holds for URL, sent with --credentials (repeatable)",
+    )
+    check_cmd.add_argument(
+        "--read-header",
+        dest="read_headers",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a response header the page wants to read (repeatable)",
+    )
+    check_cmd.add_argument("--data", help="a text request body, as fetch(url, {body: DATA})")
+    check_cmd.add_argument(
+        "--private-network",
+        action="store_true",
+        help="the URL is on a more private network than the page (Private Network Access)",
+    )
+    check_cmd.add_argument("--json", action="store_true", help="print a JSON report")
+    check_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds allowed for each request (default {DEFAULT_TIMEOUT:g})",
+    )
+
+    demo_cmd = commands.add_parser(
+        "demo",
+        help="serve a page and an API on two local origins and watch CORS in a browser",
+        description=(
+            "Serve a page origin and an API origin (configured with aiohttp_cors) and print the "
+            "URL to open; the page runs cross-origin calls and shows which the browser allows."
+        ),
+    )
+    demo_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address for both origins (default: 127.0.0.1)"
+    )
+    demo_cmd.add_argument(
+        "--page-port", type=_port, default=0, help="port of the page origin (default: any free)"
+    )
+    demo_cmd.add_argument(
+        "--api-port", type=_port, default=0, help="port of the API origin (default: any free)"
+    )
+    return parser
+
+
+def _write(text: str) -> None:
+    """Write to stdout; a reader that went away (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at devnull so that the interpreter's final flush does not fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    request = BrowserRequest(
+        origin=args.origin,
+        method=args.method,
+        headers=tuple(args.headers),
+        credentials=args.credentials,
+        read_headers=tuple(args.read_headers),
+        private_network=args.private_network,
+    )
+    try:
+        report = asyncio.run(
+            check(args.url, request, body=args.data, cookies=args.cookies, timeout=args.timeout)
+        )
+    except CheckError as exc:
+        print(f"error: could not check: {exc}", file=sys.stderr)
+        if args.json:
+            _write(json.dumps({"verdict": "error", "error": str(exc)}, indent=2) + "\n")
+        return EXIT_ERROR
+    _write(json.dumps(report.to_dict(), indent=2) + "\n" if args.json else format_report(report))
+    return report.exit_code
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import DemoError, run_demo
+
+    try:
+        return run_demo(args.host, args.page_port, args.api_port)
+    except DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _run_check(args)
+        return _run_demo(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
