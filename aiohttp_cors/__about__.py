@@ -5,7 +5,7 @@ written for 0.8.1 reads these names.  It imports nothing, so build tools can rea
 """
 
 __title__ = "aiohttp-cors"
-__version__ = "1.1.0"
+__version__ = "1.0.0"
 __summary__ = (
     "CORS for aiohttp servers: spec-exact, secure by design, a drop-in for aiohttp-cors 0.8.1"
 )
