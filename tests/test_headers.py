@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 
 from aiohttp_cors._core.headers import (
+    MAX_EMPTY_ELEMENTS,
     MAX_REQUEST_HEADERS_COUNT,
     MAX_REQUEST_HEADERS_LENGTH,
+    HeaderNotAllowed,
     RequestHeadersError,
+    exposable_names,
     is_token,
     parse_request_headers,
+    printable,
     vary_with,
 )
 
@@ -23,6 +27,7 @@ from aiohttp_cors._core.headers import (
         (["x-a,x-b"], ("x-a", "x-b")),
         (["X-A, X-B"], ("x-a", "x-b")),
         ([" x-a ,, ,x-b,"], ("x-a", "x-b")),
+        ([",".join(["x"] * MAX_REQUEST_HEADERS_COUNT)], ("x",)),
         (["x-a", "x-b,x-c"], ("x-a", "x-b", "x-c")),
         (["x-a,X-A,x-a"], ("x-a",)),
         (["\tx-a\t"], ("x-a",)),
@@ -41,6 +46,9 @@ def test_parse_request_headers(lines: list[str], expected: tuple[str, ...]) -> N
         ["," * (MAX_REQUEST_HEADERS_LENGTH + 1)],
         ["a" * 5000, "b" * 5000],
         [",".join(f"h{i}" for i in range(MAX_REQUEST_HEADERS_COUNT + 1))],
+        pytest.param(["a," * 4095], id="duplicates count toward the element limit"),
+        pytest.param(["a"] * (MAX_REQUEST_HEADERS_COUNT + 1), id="elements over several lines"),
+        pytest.param(["a" + "," * (MAX_EMPTY_ELEMENTS + 1)], id="more empty elements than a few"),
     ],
 )
 def test_parse_request_headers_refuses(lines: list[str]) -> None:
@@ -51,7 +59,45 @@ def test_parse_request_headers_refuses(lines: list[str]) -> None:
 def test_exactly_at_the_limits_is_accepted() -> None:
     names = [f"h{i}" for i in range(MAX_REQUEST_HEADERS_COUNT)]
     assert len(parse_request_headers([",".join(names)])) == MAX_REQUEST_HEADERS_COUNT
-    assert parse_request_headers(["," * MAX_REQUEST_HEADERS_LENGTH]) == ()
+    assert parse_request_headers(["a" + "," * MAX_EMPTY_ELEMENTS]) == ("a",)
+
+
+def test_a_refusal_stops_at_the_first_disallowed_name() -> None:
+    # Nothing after "x-b" is read: not even the malformed element that follows.
+    with pytest.raises(HeaderNotAllowed) as caught:
+        parse_request_headers(["x-a, X-B, not a token, x-c"], frozenset({"x-a"}))
+    assert caught.value.name == "X-B"
+    assert parse_request_headers(["x-a,X-A"], frozenset({"x-a"})) == ("x-a",)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        pytest.param([], None, id="nothing to expose"),
+        pytest.param(["X-A", "x-a", "X-B"], "X-A,X-B", id="each name once"),
+        pytest.param(
+            ["Content-Type", "Cache-Control", "Set-Cookie", "X-A"],
+            "X-A",
+            id="fetch#cors-safelisted-response-header-name and Set-Cookie left out",
+        ),
+        pytest.param(["Access-Control-Allow-Origin", "X-A"], "X-A", id="CORS headers left out"),
+    ],
+)
+def test_exposable_names(names: list[str], expected: str | None) -> None:
+    assert exposable_names(names) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("https://a.example", "https://a.example"),
+        ("a\nb", "a\\nb"),
+        ("\udcff", "\\udcff"),
+        ("x" * 300, "x" * 256 + "..."),
+    ],
+)
+def test_printable_escapes_and_shortens(value: str, shown: str) -> None:
+    assert printable(value) == shown
 
 
 @pytest.mark.parametrize(
@@ -83,39 +129,3 @@ def test_vary_with(lines: list[str], expected: str | None) -> None:
 )
 def test_is_token(value: str, valid: bool) -> None:
     assert is_token(value) is valid
-
-
-def test_accepted_preflights_cache_is_bounded() -> None:
-    from aiohttp_cors._core.options import ResourceOptions
-    from aiohttp_cors._core.policy import (
-        ACCEPTED_CACHE_SIZE,
-        ACCEPTED_HEADERS_LENGTH,
-        compile_rule,
-        judge_preflight,
-    )
-
-    rule = compile_rule(ResourceOptions(allow_headers="*", max_age=7))
-    long_value = ",".join(["x-a"] * (ACCEPTED_HEADERS_LENGTH // 4 + 1))
-    for spaces in range(3):
-        verdict = judge_preflight(
-            origin="https://a.example",
-            method="PUT",
-            rule=rule,
-            routed=True,
-            table_empty=False,
-            request_headers=[" " * spaces + long_value],
-            private_network=False,
-        )
-        assert isinstance(verdict, tuple)
-    assert rule.accepted == {}  # long header lists are answered but not remembered
-    for i in range(ACCEPTED_CACHE_SIZE + 10):
-        judge_preflight(
-            origin="https://a.example",
-            method="PUT",
-            rule=rule,
-            routed=True,
-            table_empty=False,
-            request_headers=[f"x-{i}"],
-            private_network=False,
-        )
-    assert len(rule.accepted) == ACCEPTED_CACHE_SIZE

@@ -15,7 +15,7 @@ import aiohttp_cors
 from aiohttp_cors import ResourceOptions
 from aiohttp_cors._core.headers import parse_request_headers
 from aiohttp_cors._core.origins import parse_origin_key
-from aiohttp_cors._core.policy import OriginTable, Refusal, judge_preflight, layer_of
+from aiohttp_cors._core.policy import OriginTable, Pending, ResourcePolicy, Rule
 
 # The configurations drawn here include insecure ones on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp_cors.CorsSecurityWarning")
@@ -72,6 +72,8 @@ options_strategy = st.builds(
     allow_headers=st.sampled_from([(), ("X-A", "Content-Type"), "*"]),
     max_age=st.sampled_from([None, 0, 600]),
     allow_methods=st.sampled_from([None, "*", ("GET", "PUT")]),
+    allow_private_network=st.booleans(),
+    send_wildcard=st.just(False),
 )
 config_strategy = st.dictionaries(st.sampled_from(KEYS), options_strategy, max_size=4)
 header_lists = st.lists(
@@ -98,26 +100,28 @@ def test_preflight_verdicts_are_sound(
     requested: list[str],
     private_network: bool,
 ) -> None:
-    table = OriginTable.build([layer_of((parse_origin_key(k), o) for k, o in config.items())])
-    rule = table.match(origin)
+    table = OriginTable.build([tuple((parse_origin_key(k), o) for k, o in config.items())])
+    rule = table.match(origin, None)
+    assert not isinstance(rule, Pending)
     assert (rule is not None) is oracle_allows(list(config), origin)
-    verdict = judge_preflight(
-        origin=origin,
-        method=method,
-        rule=rule,
-        routed=method == "GET",
-        table_empty=table.empty,
-        request_headers=requested,
-        private_network=private_network,
+    served = ("GET", "PUT", "DELETE", "patch", "PATCH")
+    policy = ResourcePolicy(
+        actual_tables={"GET": table},
+        other_methods=table,
+        preflight_tables={m: (table, m == "GET") for m in served},
     )
-    if isinstance(verdict, Refusal):
-        assert verdict.text.startswith("CORS preflight request failed: ")
+    answer = policy.preflight([origin], method, requested, private_network, None)
+    assert not isinstance(answer, Pending)
+    if answer.refusal is not None:
+        assert answer.refusal.startswith("CORS preflight request failed: ")
+        assert "Access-Control-Allow-Origin" not in answer.headers
         return
-    headers = dict(verdict)
-    assert headers["Access-Control-Allow-Origin"] == origin != "*"
+    headers = answer.headers
+    assert isinstance(rule, Rule)
+    assert headers.getall("Access-Control-Allow-Origin") == [origin] != ["*"]
     assert headers["Access-Control-Allow-Methods"] == method
-    assert rule is not None
-    if rule.credentials:
+    assert method in served
+    if rule.options.allow_credentials:
         assert headers["Access-Control-Allow-Credentials"] == "true"
     names = parse_request_headers(requested)
     if names:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from collections.abc import Iterable
+from typing import Final
+
+#: The one logger of the package: refusals at DEBUG, failing origin callables at ERROR.
+logger: Final = logging.getLogger("aiohttp_cors")
 
 
 class CorsConfigError(ValueError):

@@ -7,7 +7,7 @@ isolation and reused by the configuration compiler and the request path alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Final
 
 from multidict import istr
@@ -37,8 +37,14 @@ _TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: real and keeps the work per request bounded whatever the client sends.
 MAX_REQUEST_HEADERS_LENGTH: Final = 8192
 
-#: Upper bound on the number of names in ``Access-Control-Request-Headers``.
+#: Upper bound on the number of elements in ``Access-Control-Request-Headers``, counting
+#: every element (empty and repeated ones too): the work per preflight depends on this
+#: number, not on what the elements hold.
 MAX_REQUEST_HEADERS_COUNT: Final = 256
+
+#: Browsers never send empty elements; a few are tolerated for hand-written clients
+#: (``"a, ,b"``), more end the parsing.
+MAX_EMPTY_ELEMENTS: Final = 8
 
 #: Response headers a browser always lets a page read (Fetch: CORS-safelisted response
 #: header names), in lower case.
@@ -73,13 +79,27 @@ class RequestHeadersError(ValueError):
     """``Access-Control-Request-Headers`` is not something a browser would send."""
 
 
-def parse_request_headers(values: Sequence[str]) -> tuple[str, ...]:
+class HeaderNotAllowed(RequestHeadersError):
+    """A requested header name is not among the allowed ones."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def parse_request_headers(
+    values: Sequence[str], allowed: Collection[str] | None = None
+) -> tuple[str, ...]:
     """Parse the ``Access-Control-Request-Headers`` lines of a preflight.
 
-    Lenient where real clients differ (spaces, letter case, empty elements, several header
-    lines) and strict where a browser never strays (every name must be a token).  Returns
-    the lower-cased names, de-duplicated, in first-seen order.  The size is checked before
-    any splitting, so an oversized value costs no more than a normal one.
+    Lenient where real clients differ (spaces, letter case, a few empty elements, several
+    header lines) and strict where a browser never strays (every name must be a token).
+    Returns the lower-cased names, de-duplicated, in first-seen order.
+
+    With *allowed* (lower-case names), the first name not in it raises
+    ``HeaderNotAllowed`` at once: a refusal reads no further.  The work is bounded before
+    any of it is done: the total size is checked first, and each line is split at most
+    as many times as elements remain under ``MAX_REQUEST_HEADERS_COUNT``.
     """
     if not values:
         return ()
@@ -92,22 +112,37 @@ def parse_request_headers(values: Sequence[str]) -> tuple[str, ...]:
             f"more than the limit of {MAX_REQUEST_HEADERS_LENGTH}"
         )
     names: dict[str, None] = {}
+    remaining = MAX_REQUEST_HEADERS_COUNT
+    empty = 0
     for value in values:
-        for element in value.split(","):
+        elements = value.split(",", remaining)
+        if len(elements) > remaining:
+            raise RequestHeadersError(
+                "'Access-Control-Request-Headers' has more than "
+                f"{MAX_REQUEST_HEADERS_COUNT} elements"
+            )
+        remaining -= len(elements)
+        for element in elements:
             name = element.strip(" \t")
             if not name:
+                empty += 1
+                if empty > MAX_EMPTY_ELEMENTS:
+                    raise RequestHeadersError(
+                        "'Access-Control-Request-Headers' has more than "
+                        f"{MAX_EMPTY_ELEMENTS} empty elements"
+                    )
+                continue
+            lowered = name.lower()
+            if lowered in names:
                 continue
             if not is_token(name):
                 raise RequestHeadersError(
-                    f"'Access-Control-Request-Headers' holds {name[:64]!r}, "
+                    f"'Access-Control-Request-Headers' holds {printable(name, 64)!r}, "
                     "which is not a header name"
                 )
-            names[name.lower()] = None
-            if len(names) > MAX_REQUEST_HEADERS_COUNT:
-                raise RequestHeadersError(
-                    "'Access-Control-Request-Headers' names more than "
-                    f"{MAX_REQUEST_HEADERS_COUNT} headers"
-                )
+            if allowed is not None and lowered not in allowed:
+                raise HeaderNotAllowed(name)
+            names[lowered] = None
     return tuple(names)
 
 
@@ -130,6 +165,24 @@ def vary_with(existing: Iterable[str], name: str) -> str | None:
             parts.append(element)
     parts.append(name)
     return ", ".join(parts)
+
+
+def exposable_names(header_names: Iterable[str]) -> str | None:
+    """The ``Access-Control-Expose-Headers`` value that lets a page read every header of
+    a response (``expose_headers="*"``): the response's own header names, without the
+    ones a page always reads, Set-Cookie (never readable) and the CORS headers.  ``None``
+    when nothing is left to expose."""
+    exposed: dict[str, str] = {}
+    for name in header_names:
+        lowered = name.lower()
+        if (
+            lowered in SAFELISTED_RESPONSE_HEADERS
+            or lowered in NEVER_EXPOSED_RESPONSE_HEADERS
+            or lowered.startswith("access-control-")
+        ):
+            continue
+        exposed.setdefault(lowered, name)
+    return ",".join(exposed.values()) if exposed else None
 
 
 def printable(value: str, limit: int = 256) -> str:

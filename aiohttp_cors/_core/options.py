@@ -24,6 +24,7 @@ class _ResourceOptionsFields(NamedTuple):
     max_age: int | None
     allow_methods: MethodNames
     allow_private_network: bool
+    send_wildcard: bool
 
 
 def _header_names(
@@ -89,6 +90,9 @@ class ResourceOptions(_ResourceOptionsFields):
         for the methods of the routes registered with ``cors.add`` on the resource (all
         its routes when the resource itself was added).  Compared case-sensitively.
     :param allow_private_network: answer Private Network Access preflights.
+    :param send_wildcard: answer with a literal ``Access-Control-Allow-Origin: *`` instead
+        of the request's origin, so shared caches keep one copy for every origin.  Only
+        under the ``"*"`` origin key and without credentials.
     """
 
     __slots__ = ()
@@ -102,6 +106,7 @@ class ResourceOptions(_ResourceOptionsFields):
         max_age: int | None = None,
         allow_methods: str | Iterable[str] | None = None,
         allow_private_network: bool = False,
+        send_wildcard: bool = False,
     ) -> ResourceOptions:
         problems = ProblemCollector()
         if not _is_bool(allow_credentials):
@@ -119,6 +124,13 @@ class ResourceOptions(_ResourceOptionsFields):
         methods = _method_names(allow_methods, problems)
         if not _is_bool(allow_private_network):
             problems.add(f"'allow_private_network' must be boolean, got {allow_private_network!r}")
+        if not _is_bool(send_wildcard):
+            problems.add(f"'send_wildcard' must be boolean, got {send_wildcard!r}")
+        elif send_wildcard and allow_credentials is True:
+            problems.add(
+                "'send_wildcard' cannot go with 'allow_credentials': browsers refuse "
+                "'Access-Control-Allow-Origin: *' on credentialed requests; drop one of them"
+            )
         problems.raise_if_any()
         return super().__new__(
             cls,
@@ -128,6 +140,7 @@ class ResourceOptions(_ResourceOptionsFields):
             max_age=max_age,
             allow_methods=methods,
             allow_private_network=allow_private_network,
+            send_wildcard=send_wildcard,
         )
 
     def __repr__(self) -> str:
@@ -156,6 +169,7 @@ OPTION_NAMES: Final = frozenset(
         "max_age",
         "allow_methods",
         "allow_private_network",
+        "send_wildcard",
     }
 )
 

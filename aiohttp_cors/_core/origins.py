@@ -7,7 +7,8 @@ A config maps *origin keys* to options.  A key is one of:
 * ``"https://*.example.com"``: any subdomain, at any depth, never the apex;
 * ``"http://localhost:*"``: any port, or none (both wildcards may be combined);
 * a compiled ``re.Pattern``: must match the whole origin;
-* a callable ``origin -> bool`` or ``async origin -> bool``.
+* a callable ``origin -> bool`` or ``async origin -> bool``; one that takes two
+  parameters is called as ``(origin, request)``.
 
 Configured keys are validated strictly (the mistakes users make are reported with the fix);
 request origins are matched only after a cheap syntax check, so junk is never reflected.
@@ -20,8 +21,10 @@ import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final, Union
+from typing import Any, Final, Union
 from urllib.parse import urlsplit
+
+from .errors import logger
 
 #: Origins longer than this are refused without further work.  A serialized origin is a
 #: scheme, a host of at most 253 characters and a port: 1 KiB leaves ample room.
@@ -29,13 +32,23 @@ MAX_ORIGIN_LENGTH: Final = 1024
 
 _DEFAULT_PORTS: Final = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
-# What a browser sends: lower-case scheme and host, optional port, nothing else.
+# What a browser sends: lower-case scheme and host, optional port, nothing else.  A host
+# may end in a dot: a page at https://example.com./ sends "https://example.com.", which
+# is another origin than "https://example.com".
 _SERIALIZED_ORIGIN_RE: Final = re.compile(
-    r"([a-z][a-z0-9+.\-]*)://(\[[0-9a-f:.]+\]|[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*)(?::([0-9]{1,5}))?"
+    r"([a-z][a-z0-9+.\-]*)://"
+    r"(\[[0-9a-f:.]+\]|[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?)"
+    r"(?::([0-9]{1,5}))?"
 )
 
+# A scheme with too few or too many slashes ("https:/a.com", "https:a.com").
+_MANGLED_SCHEME_RE: Final = re.compile(r"(https?|wss?):/*(?!/)", re.IGNORECASE)
+
 OriginPredicate = Union[  # noqa: UP007 - evaluated at runtime
-    Callable[[str], bool], Callable[[str], Awaitable[bool]]
+    Callable[[str], bool],
+    Callable[[str], Awaitable[bool]],
+    Callable[[str, Any], bool],
+    Callable[[str, Any], Awaitable[bool]],
 ]
 
 
@@ -112,10 +125,45 @@ class RegexOrigin:
         return self.pattern.fullmatch(origin) is not None
 
 
-@dataclass(frozen=True)
 class PredicateOrigin:
-    predicate: OriginPredicate
-    is_async: bool
+    """A user's callable deciding origins.  Its answer is trusted only when it is exactly
+    ``True``; an exception refuses the origin (never a 500) and is logged with its
+    traceback the first time only, so a broken callable cannot flood the log."""
+
+    __slots__ = ("failed_before", "predicate", "takes_request")
+
+    def __init__(self, predicate: OriginPredicate, takes_request: bool) -> None:
+        self.predicate = predicate
+        self.takes_request = takes_request
+        self.failed_before = False
+
+    def __call__(self, origin: str, request: object) -> object:
+        """``True``/``False``, or an awaitable of the answer (an async callable)."""
+        predicate: Callable[..., object] = self.predicate
+        try:
+            if self.takes_request:
+                return predicate(origin, request)
+            return predicate(origin)
+        except Exception:
+            self.report_failure(origin)
+            return False
+
+    def report_failure(self, origin: str) -> None:
+        """Log the exception being handled: with its traceback once, then at DEBUG."""
+        name = describe_key(self.predicate)
+        if self.failed_before:
+            logger.debug("CORS origin callable %s raised again for origin %r", name, origin)
+        else:
+            self.failed_before = True
+            logger.exception(
+                "CORS origin callable %s raised for origin %r; the origin is refused "
+                "(later failures of this callable are logged at DEBUG)",
+                name,
+                origin,
+            )
+
+    def __repr__(self) -> str:
+        return f"PredicateOrigin({describe_key(self.predicate)})"
 
 
 OriginSpec = Union[ExactOrigin, AnyOrigin, WildcardOrigin, RegexOrigin, PredicateOrigin]  # noqa: UP007
@@ -154,21 +202,47 @@ def parse_origin_key(key: object) -> OriginSpec:
             raise OriginKeyError(f"origin pattern {key!r} must be a str pattern, not bytes")
         return RegexOrigin(key)
     if callable(key):
-        return PredicateOrigin(key, _is_async_callable(key))
+        return PredicateOrigin(key, _takes_request(key))
     raise ValueError(f"Origin must be string, got {key!r}")
 
 
-def _is_async_callable(func: object) -> bool:
-    if inspect.iscoroutinefunction(func):
-        return True
-    call = getattr(func, "__call__", None)  # noqa: B004 - looking for an async __call__
-    return inspect.iscoroutinefunction(call)
+_POSITIONAL: Final = (
+    inspect.Parameter.POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+)
+
+
+def _takes_request(func: Callable[..., object]) -> bool:
+    """Whether an origin callable is called as ``(origin, request)``: it has at least two
+    positional parameters.  Raises ``OriginKeyError`` if it cannot take the origin."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return False  # no signature to read (some builtins): called with the origin
+    positional = [p for p in parameters if p.kind in _POSITIONAL]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    needs_keyword = any(
+        p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        for p in parameters
+    )
+    takes_varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+    if len(required) > 2 or needs_keyword or (not positional and not takes_varargs):
+        raise OriginKeyError(
+            f"origin callable {describe_key(func)} must take the origin, or the origin and "
+            "the request: def check(origin) or def check(origin, request)"
+        )
+    return len(positional) >= 2
 
 
 def _canonical(key: str) -> str | None:
     """Best-effort serialized form of what the user probably meant, for suggestions."""
     candidate = key.strip()
-    if "://" not in candidate:
+    if candidate.lower() == "null":
+        return "null"
+    mangled = _MANGLED_SCHEME_RE.match(candidate)
+    if mangled is not None and "://" not in candidate[: mangled.end() + 1]:
+        candidate = f"{mangled.group(1)}://{candidate[mangled.end() :]}"
+    elif "://" not in candidate:
         candidate = "https://" + candidate.lstrip("/")
     try:
         parts = urlsplit(candidate)
@@ -214,7 +288,8 @@ def _check_host(key: str, host: str) -> None:
                 f"'{key.replace(host, '[' + ipaddress.IPv6Address(host[1:-1]).compressed + ']')}'?"
             )
         return
-    for label in host.split("."):
+    # A trailing dot (a fully qualified name, as browsers send it) leaves an empty last label.
+    for label in host.removesuffix(".").split("."):
         if len(label) > 63 or label.startswith("-") or label.endswith("-"):
             raise OriginKeyError(f"origin {key!r} has an invalid host name {host!r}")
 
@@ -224,6 +299,10 @@ def _explain_bad_origin(key: str) -> str:
     hint = f": did you mean {suggestion!r}?" if suggestion and suggestion != key else ""
     if not key:
         return "origin '' is empty: write a serialized origin such as 'https://example.com'"
+    if key.lower() == "null":
+        return f"origin {key!r} is written 'null', in lower case, as browsers send it"
+    if _MANGLED_SCHEME_RE.match(key) is not None and "://" not in key:
+        return f"origin {key!r} needs '://' after the scheme{hint}"
     if "://" not in key:
         return f"origin {key!r} has no scheme (an origin is scheme://host[:port]){hint}"
     scheme, _, rest = key.partition("://")
@@ -249,6 +328,11 @@ def _parse_wildcard(key: str) -> WildcardOrigin:
     )
     if not sep or not scheme or "*" in scheme:
         raise problem
+    if not rest.startswith("[") and rest.count(":") > 1:
+        raise OriginKeyError(
+            f"origin pattern {key!r} has more than one ':port' part: write one, such as "
+            "'http://localhost:*' for any port"
+        )
     host, colon, port = rest.rpartition(":") if not rest.endswith("]") else (rest, "", "")
     if not colon:
         host, port = rest, ""
@@ -279,81 +363,7 @@ def _parse_wildcard(key: str) -> WildcardOrigin:
     return WildcardOrigin(key, scheme, "" if parent else host, parent, port)
 
 
-# --- security review of keys -----------------------------------------------------------
-
-#: Suffixes under which anyone can get a subdomain: a wildcard over one of these is as
-#: open as "*".  A curated list of common hosting and registry suffixes; any single-label
-#: suffix (a top-level domain) counts too.
-PUBLIC_SUFFIXES: Final = frozenset(
-    {
-        "github.io",
-        "githubusercontent.com",
-        "gitlab.io",
-        "herokuapp.com",
-        "herokuapp.net",
-        "vercel.app",
-        "now.sh",
-        "netlify.app",
-        "netlify.com",
-        "pages.dev",
-        "workers.dev",
-        "web.app",
-        "firebaseapp.com",
-        "appspot.com",
-        "azurewebsites.net",
-        "azurestaticapps.net",
-        "cloudfront.net",
-        "amazonaws.com",
-        "s3.amazonaws.com",
-        "elasticbeanstalk.com",
-        "blogspot.com",
-        "wordpress.com",
-        "glitch.me",
-        "repl.co",
-        "replit.app",
-        "replit.dev",
-        "onrender.com",
-        "fly.dev",
-        "ngrok.io",
-        "ngrok-free.app",
-        "ngrok.app",
-        "trycloudflare.com",
-        "surge.sh",
-        "vercel.dev",
-        "deno.dev",
-        "railway.app",
-        "up.railway.app",
-        "bitbucket.io",
-        "codeberg.page",
-        "readthedocs.io",
-        "pythonanywhere.com",
-        "translate.goog",
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "com.au",
-        "net.au",
-        "org.au",
-        "co.jp",
-        "ne.jp",
-        "or.jp",
-        "co.nz",
-        "co.za",
-        "com.br",
-        "com.cn",
-        "com.mx",
-        "co.in",
-        "co.kr",
-        "com.tr",
-        "com.tw",
-        "com.sg",
-        "com.hk",
-        "co.il",
-        "com.ar",
-        "eu.org",
-    }
-)
+# --- hosts ---------------------------------------------------------------------------
 
 _LOOPBACK_HOSTS: Final = frozenset({"localhost", "[::1]"})
 
@@ -365,41 +375,3 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.IPv4Address(host).is_loopback
     except ValueError:
         return False
-
-
-def security_concerns(spec: OriginSpec, *, credentials: bool, expose_all: bool) -> list[str]:
-    """Why letting *spec* read responses with these options may expose users' data."""
-    concerns: list[str] = []
-    if isinstance(spec, WildcardOrigin) and spec.parent:
-        if "." not in spec.parent or spec.parent in PUBLIC_SUFFIXES:
-            concerns.append(
-                f"{spec.text!r} matches every site under the public suffix {spec.parent!r}, "
-                "which anyone can register: list your own subdomains instead"
-            )
-    if not credentials:
-        return concerns
-    if isinstance(spec, AnyOrigin):
-        concerns.append(
-            "allow_credentials=True with origin '*' lets every website read responses with "
-            "your users' cookies: list the origins you trust instead"
-        )
-    elif isinstance(spec, ExactOrigin) and spec.origin == "null":
-        concerns.append(
-            "allow_credentials=True with origin 'null' trusts sandboxed iframes and data: URLs "
-            "of any site: remove 'null' or the credentials"
-        )
-    elif isinstance(spec, (ExactOrigin, WildcardOrigin)):
-        text = spec.origin if isinstance(spec, ExactOrigin) else spec.text
-        scheme, _, rest = text.partition("://")
-        host = rest.rpartition(":")[0] if ":" in rest and not rest.endswith("]") else rest
-        if scheme == "http" and not is_loopback_host(host.removeprefix("*.")):
-            concerns.append(
-                f"allow_credentials=True with plain-http origin {text!r}: anyone on the network "
-                "path can inject script into that origin and read your users' data; use https"
-            )
-    if expose_all:
-        concerns.append(
-            "expose_headers='*' with allow_credentials=True exposes every response header, "
-            "including ones that may carry secrets: list the headers to expose"
-        )
-    return concerns

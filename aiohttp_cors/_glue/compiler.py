@@ -1,33 +1,28 @@
 """From aiohttp's routing to compiled policies: one ``ResourcePolicy`` per CORS path.
 
 Knows every routing shape aiohttp has: plain, dynamic and static resources, routes of any
-method including ``'*'``, class-based views with or without ``CorsViewMixin``, several
-resources sharing one path, and sub-applications (prefixed or by domain).  It holds no
-CORS rule of its own: it only decides which config chain applies to which method of which
-resource and hands the chains to policy.py.
+method including ``'*'``, class-based views, several resources sharing one path, and
+sub-applications (prefixed or by domain; one with its own ``setup`` is compiled by its
+own config, never by a parent's).  It holds no CORS rule: it decides which config chain
+applies to which method of which resource and hands the chains to the core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
 from .._core.errors import ProblemCollector
-from .._core.options import ResourceOptions
-from .._core.origins import OriginSpec
-from .._core.policy import OriginTable, ResourcePolicy, layer_of
-from .decorators import handler_config, is_exempt
+from .._core.policy import OriginTable, ParsedConfig, ResourcePolicy
+from .decorators import handler_config, is_exempt, is_preflight_method
+from .parsing import ConfigParser, Layer
 
-ParsedConfig = tuple[tuple[OriginSpec, ResourceOptions], ...]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-#: How the compiler validates a config met while compiling (a view's ``cors_config``, a
-#: handler's ``@custom_cors``): ``parse(config, where, problems, remember=True)``.
-Parser = Callable[..., ParsedConfig]
 
 SUBAPP_RESOURCES: Final = (PrefixedSubAppResource, MatchedSubAppResource)
 PLAIN_RESOURCES: Final = (web.PlainResource, web.DynamicResource, web.StaticResource)
@@ -40,19 +35,14 @@ def view_class(handler: object) -> type[web.View] | None:
     return None
 
 
-def view_methods(view: type[web.View]) -> list[str]:
-    """The methods a view implements (the mixin's own OPTIONS answer not counted)."""
-    from .views import CorsViewMixin
-
-    methods = []
-    for method in sorted(hdrs.METH_ALL):
-        attribute = getattr(view, method.lower(), None)
-        if attribute is None:
-            continue
-        if method == hdrs.METH_OPTIONS and attribute is getattr(CorsViewMixin, "options", None):
-            continue
-        methods.append(method)
-    return methods
+def view_methods(view: type[AbstractView]) -> list[str]:
+    """The methods a view serves (the mixin's own preflight answer not counted)."""
+    return [
+        method
+        for method in sorted(hdrs.METH_ALL)
+        if (attribute := getattr(view, method.lower(), None)) is not None
+        and not is_preflight_method(attribute)
+    ]
 
 
 def describe_route(method: str, resource: web.AbstractResource | None) -> str:
@@ -60,15 +50,52 @@ def describe_route(method: str, resource: web.AbstractResource | None) -> str:
     return f"route '{method} {where}'"
 
 
-def iter_apps(app: web.Application) -> Iterator[web.Application]:
-    """*app* and every sub-application below it."""
-    apps = [app]
-    while apps:
-        current = apps.pop()
-        yield current
-        for resource in current.router.resources():
-            if isinstance(resource, SUBAPP_RESOURCES):
-                apps.append(resource.get_info()["app"])
+@dataclass(frozen=True)
+class AppScope:
+    """Where app-wide mode (``setup(app, all_routes=...)``) enables CORS: nowhere, or
+    under path prefixes (``"/"`` for the whole app), segment by segment."""
+
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, all_routes: object) -> AppScope:
+        if all_routes is True:
+            return cls(("/",))
+        if all_routes is False or all_routes is None:
+            return cls()
+        given = [all_routes] if isinstance(all_routes, str) else all_routes
+        if not isinstance(given, Iterable) or isinstance(given, (bytes, Mapping)):
+            raise TypeError(
+                f"all_routes must be True, False, a path prefix or a sequence of them, "
+                f"got {all_routes!r}"
+            )
+        prefixes = []
+        for prefix in given:
+            if not isinstance(prefix, str) or not prefix.startswith("/"):
+                raise ValueError(
+                    f"all_routes holds {prefix!r}: a path prefix starts with '/', such as '/api'"
+                )
+            if "{" in prefix or "?" in prefix or "#" in prefix:
+                raise ValueError(
+                    f"all_routes holds {prefix!r}: a path prefix is a plain path, without "
+                    "'{...}' placeholders, query or fragment"
+                )
+            prefixes.append(prefix.rstrip("/") or "/")
+        if not prefixes:
+            raise ValueError("all_routes is an empty sequence: give at least one path prefix")
+        return cls(tuple(dict.fromkeys(prefixes)))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.prefixes)
+
+    def covers(self, path: str) -> bool:
+        """Whether *path* (a route's path pattern, or a request's path) is the prefix or
+        lies under it: ``"/api"`` covers ``/api`` and ``/api/x``, not ``/apix``."""
+        for prefix in self.prefixes:
+            if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,159 +104,254 @@ class CompiledPolicies:
 
     policies: dict[web.AbstractResource | None, ResourcePolicy]
     #: Policy for the router's own 404/405 answers in app-wide mode, else None.
-    app_policy: ResourcePolicy | None
+    router_errors: ResourcePolicy | None
+    #: Where router errors get it (app-wide mode's scope).
+    scope: AppScope
     #: Some CORS path routes OPTIONS to a handler other than the plugin's (a '*' route, a
     #: view, the user's own OPTIONS route): preflights must be caught before routing.
     intercept_needed: bool
 
 
+@dataclass
+class _PathChains:
+    """The config chain of every method of one path, gathered from its routes."""
+
+    routed: dict[str, tuple[ParsedConfig, ...]] = field(default_factory=dict)
+    any_method: tuple[ParsedConfig, ...] | None = None
+    other: tuple[ParsedConfig, ...] | None = None
+    plain_methods: set[str] = field(default_factory=set)
+    exempt_methods: set[str] = field(default_factory=set)
+    enabled: bool = False
+
+
 class PolicyCompiler:
-    """Compiles what was registered into policies; equal chains share one table."""
+    """Compiles what a ``CorsConfig`` registered into policies; equal chains share one
+    table and equal tables one policy."""
 
     def __init__(
         self,
         *,
-        parse: Parser,
+        parser: ConfigParser,
         defaults: ParsedConfig,
-        route_configs: Mapping[web.AbstractRoute, ParsedConfig | None],
-        resource_configs: Mapping[web.AbstractResource, ParsedConfig],
-        all_routes: bool,
+        route_configs: Mapping[web.AbstractRoute, Layer | None],
+        resource_configs: Mapping[web.AbstractResource, Layer],
+        scope: AppScope,
+        strict: bool,
         options_handler: Handler,
+        has_own_config: Callable[[web.Application], bool],
     ) -> None:
-        self._parse = parse
+        self._parser = parser
         self._defaults = defaults
         self._route_configs = route_configs
         self._resource_configs = resource_configs
-        self._all_routes = all_routes
+        self._scope = scope
+        self._strict = strict
         self._options_handler = options_handler
+        self._has_own_config = has_own_config
         self._tables: dict[tuple[ParsedConfig, ...], OriginTable] = {}
-        self._shared_policies: dict[tuple[object, ...], ResourcePolicy] = {}
+        self._policies: dict[tuple[object, ...], ResourcePolicy] = {}
 
-    def _layers_for_view(
-        self,
-        view: type[web.View],
-        method: str,
-        route_config: ParsedConfig | None,
-        problems: ProblemCollector,
-        resource: web.AbstractResource | None = None,
-    ) -> list[ParsedConfig]:
-        """Config chain of one method of a view: the method's ``@custom_cors``, the class
-        ``cors_config``, then what was given to ``cors.add``."""
-        where = describe_route(method, resource)
-        layers = [
-            self._parse(
-                handler_config(getattr(view, method.lower())), where, problems, remember=True
-            ),
-            self._parse(getattr(view, "cors_config", None), where, problems, remember=True),
-        ]
-        if route_config is not None:
-            layers.append(route_config)
-        return layers
+    # -- config chains ----------------------------------------------------------------
 
-    def _build_policy(
-        self, group: list[web.AbstractResource], problems: ProblemCollector
-    ) -> ResourcePolicy | None:
-        """Compile the resources of one path (usually one resource) into one policy."""
-        resource_layers: list[ParsedConfig] = []
-        route_layers: dict[str, list[ParsedConfig]] = {}
-        any_layers: list[ParsedConfig] | None = None
-        fallback_layers: list[ParsedConfig] = []
-        enabled = False
+    def _chain(self, *layers: Layer | None) -> tuple[ParsedConfig, ...]:
+        """The configs that apply, most specific first: each layer, down to the first
+        that does not inherit (``inherit_defaults=False``), else down to ``defaults``."""
+        chain: list[ParsedConfig] = []
+        for layer in layers:
+            if layer is None:
+                continue
+            config, inherit = layer
+            if config:
+                chain.append(config)
+            if not inherit:
+                return tuple(chain)
+        if self._defaults:
+            chain.append(self._defaults)
+        return tuple(chain)
+
+    def _handler_layer(
+        self, handler: object, where: str, problems: ProblemCollector
+    ) -> Layer | None:
+        attached = handler_config(handler)
+        if attached is None:
+            return None
+        parsed = self._parser.parse_once(attached, attached.config, where, problems)
+        return parsed, attached.inherit_defaults
+
+    def _view_layer(
+        self, view: type[AbstractView], where: str, problems: ProblemCollector
+    ) -> Layer | None:
+        config = getattr(view, "cors_config", None)
+        inherit = getattr(view, "cors_inherit_defaults", True) is not False
+        if config is None and inherit:
+            return None
+        return self._parser.parse_once(view, config, where, problems), inherit
+
+    def check_handler(self, route: web.AbstractRoute, problems: ProblemCollector) -> None:
+        """Validate the configs a route's handler carries (``@custom_cors``, a view's
+        ``cors_config`` and methods), so that errors name the route being added."""
+        where = describe_route(route.method, route.resource)
+        view = view_class(route.handler)
+        if view is None:
+            self._handler_layer(route.handler, where, problems)
+            return
+        self._view_layer(view, where, problems)
+        for method in view_methods(view):
+            self._handler_layer(
+                getattr(view, method.lower(), None),
+                describe_route(method, route.resource),
+                problems,
+            )
+
+    def _table(self, chain: tuple[ParsedConfig, ...]) -> OriginTable:
+        table = self._tables.get(chain)
+        if table is None:
+            table = self._tables[chain] = OriginTable.build(chain)
+        return table
+
+    # -- one path -----------------------------------------------------------------------
+
+    def _gather(
+        self, group: Sequence[web.AbstractResource], problems: ProblemCollector
+    ) -> _PathChains:
+        chains = _PathChains()
         for resource in group:
-            whole = resource in self._resource_configs
-            if whole:
-                enabled = True
-                if self._resource_configs[resource]:
-                    resource_layers.append(self._resource_configs[resource])
+            resource_layer = self._resource_configs.get(resource)
+            whole = resource_layer is not None
+            chains.enabled |= whole
             for route in resource:
-                handler = route.handler
-                method = route.method
+                method, handler = route.method, route.handler
                 if method == hdrs.METH_OPTIONS and handler == self._options_handler:
                     continue
-                if route in self._route_configs:
-                    config = self._route_configs[route]
-                elif whole or (self._all_routes and not is_exempt(handler)):
-                    # A resource added as a whole enables every route it has when the
-                    # app starts; app-wide mode enables every route not exempted.
-                    config = None
-                else:
-                    continue
-                enabled = True
-                where = describe_route(method, resource)
                 view = view_class(handler)
-                if view is not None:
-                    methods = view_methods(view) if method == hdrs.METH_ANY else [method]
-                    for view_method in methods:
-                        route_layers.setdefault(
-                            view_method,
-                            self._layers_for_view(view, view_method, config, problems, resource),
-                        )
-                    # Methods the view lacks get a 405 that the page may read.
-                    if not fallback_layers:
-                        fallback_layers = [
-                            self._parse(
-                                getattr(view, "cors_config", None), where, problems, remember=True
-                            )
-                        ]
-                        if config is not None:
-                            fallback_layers.append(config)
+                methods = (
+                    view_methods(view) if view is not None and method == hdrs.METH_ANY else [method]
+                )
+                if is_exempt(handler):
+                    chains.exempt_methods.update(methods)
                     continue
-                layers = [self._parse(handler_config(handler), where, problems, remember=True)]
-                if config is not None:
-                    layers.append(config)
-                if method == hdrs.METH_ANY:
-                    any_layers = layers
+                if route in self._route_configs:
+                    route_layer = self._route_configs[route]
+                elif whole or self._scope.covers(resource.canonical):
+                    route_layer = None  # enabled by its resource, or by app-wide mode
                 else:
-                    route_layers.setdefault(method, layers)
-        if not enabled:
+                    chains.plain_methods.update(methods)
+                    continue
+                chains.enabled = True
+                where = describe_route(method, resource)
+                if view is None:
+                    chain = self._chain(
+                        self._handler_layer(handler, where, problems), route_layer, resource_layer
+                    )
+                    if method == hdrs.METH_ANY:
+                        chains.any_method = chain
+                    else:
+                        chains.routed.setdefault(method, chain)
+                    continue
+                class_layer = self._view_layer(view, where, problems)
+                for view_method in methods:
+                    method_where = describe_route(view_method, resource)
+                    method_layer = self._handler_layer(
+                        getattr(view, view_method.lower(), None), method_where, problems
+                    )
+                    chains.routed.setdefault(
+                        view_method,
+                        self._chain(method_layer, class_layer, route_layer, resource_layer),
+                    )
+                if chains.other is None:
+                    # Methods the view lacks get a 405 the page may read.
+                    chains.other = self._chain(class_layer, route_layer, resource_layer)
+            if whole and chains.other is None:
+                chains.other = self._chain(resource_layer)
+        return chains
+
+    def _build_policy(
+        self, group: Sequence[web.AbstractResource], problems: ProblemCollector
+    ) -> ResourcePolicy | None:
+        """Compile the resources of one path (usually one resource) into one policy."""
+        chains = self._gather(group, problems)
+        if not chains.enabled:
             return None
-        tail = [*resource_layers, self._defaults]
-        if hdrs.METH_GET in route_layers:
-            route_layers.setdefault(hdrs.METH_HEAD, route_layers[hdrs.METH_GET])
-        tables = {method: self._table(layers + tail) for method, layers in route_layers.items()}
-        any_table = self._table(any_layers + tail) if any_layers is not None else None
-        fallback = self._table(fallback_layers + tail)
-        # Resources whose compiled tables are the same share one policy object.
+        routed = chains.routed
+        exempt = chains.exempt_methods - routed.keys()
+        if hdrs.METH_GET in routed and hdrs.METH_HEAD not in exempt:
+            routed.setdefault(hdrs.METH_HEAD, routed[hdrs.METH_GET])
+        elif hdrs.METH_GET in exempt:
+            exempt.add(hdrs.METH_HEAD)
+        if chains.any_method is not None:
+            other = self._table(chains.any_method)
+        else:
+            other = self._table(chains.other if chains.other is not None else self._chain())
+        actual_tables: dict[str, OriginTable | None] = {
+            method: self._table(chain) for method, chain in routed.items()
+        }
+        preflight_tables: dict[str, tuple[OriginTable, bool] | None] = {
+            method: (table, True) for method, table in actual_tables.items() if table
+        }
+        # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
+        for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
+            preflight_tables[method] = (other, False)
+        for method in exempt:
+            actual_tables[method] = None
+            preflight_tables[method] = None
+        any_method = (other, True) if chains.any_method is not None else None
+        # Paths whose tables are all the same share one policy object.
         key = (
-            tuple(sorted((method, id(table)) for method, table in tables.items())),
-            id(fallback),
-            id(any_table),
+            frozenset((method, id(table)) for method, table in actual_tables.items()),
+            frozenset(
+                (method, None if entry is None else (id(entry[0]), entry[1]))
+                for method, entry in preflight_tables.items()
+            ),
+            id(other),
+            any_method is not None,
         )
-        policy = self._shared_policies.get(key)
+        policy = self._policies.get(key)
         if policy is None:
-            policy = ResourcePolicy(tables, fallback, any_table)
-            self._shared_policies[key] = policy
+            policy = self._policies[key] = ResourcePolicy(
+                actual_tables=actual_tables,
+                other_methods=other,
+                preflight_tables=preflight_tables,
+                any_method=any_method,
+                strict=self._strict,
+            )
         return policy
 
-    def _table(self, layers: list[ParsedConfig]) -> OriginTable:
-        """The origin table of a config chain; equal chains share one table."""
-        key = tuple(layer for layer in layers if layer)
-        table = self._tables.get(key)
-        if table is None:
-            table = self._tables[key] = OriginTable.build([layer_of(c) for c in key])
-        return table
+    # -- the application tree ---------------------------------------------------------
+
+    def _own_apps(self, app: web.Application) -> Iterator[web.Application]:
+        """*app* and its sub-applications, except those with their own ``setup`` (and
+        what lies below them): the innermost configuration decides."""
+        apps = [app]
+        while apps:
+            current = apps.pop()
+            yield current
+            for resource in current.router.resources():
+                if isinstance(resource, SUBAPP_RESOURCES):
+                    subapp: web.Application = resource.get_info()["app"]
+                    if not self._has_own_config(subapp):
+                        apps.append(subapp)
 
     def compile(self, app: web.Application) -> CompiledPolicies:
         """Compile every CORS-enabled resource of *app*'s tree; give each CORS path an
         OPTIONS route.  Raises ``CorsConfigError`` with every problem found."""
         problems = ProblemCollector()
-        policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
-        intercept_needed = False
         registered = set(self._resource_configs)
         registered.update(route.resource for route in self._route_configs if route.resource)
-        seen: set[web.AbstractResource] = set()
         groups: list[list[web.AbstractResource]] = []
-        for router in (each.router for each in iter_apps(app)):
+        seen: set[web.AbstractResource] = set()
+        for router in (each.router for each in self._own_apps(app)):
             by_path: dict[str, list[web.AbstractResource]] = {}
             for resource in router.resources():
                 if isinstance(resource, SUBAPP_RESOURCES):
                     continue
-                if self._all_routes or resource in registered:
+                if resource in registered or self._scope.covers(resource.canonical):
                     by_path.setdefault(resource.canonical, []).append(resource)
                     seen.add(resource)
             groups.extend(by_path.values())
         # Resources registered here but living in a router this app does not reach.
-        groups.extend([r] for r in registered if r not in seen)
+        groups.extend([resource] for resource in registered if resource not in seen)
+        policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
+        intercept_needed = False
         for group in groups:
             policy = self._build_policy(group, problems)
             if policy is None:
@@ -239,13 +361,18 @@ class PolicyCompiler:
             if not self._ensure_options_route(group):
                 intercept_needed = True
         problems.raise_if_any()
-        app_policy = None
-        if self._all_routes:
-            fallback = self._table([self._defaults])
-            app_policy = ResourcePolicy({}, fallback, fallback)
-        return CompiledPolicies(policies, app_policy, intercept_needed)
+        router_errors = None
+        if self._scope.enabled:
+            table = self._table(self._chain())
+            router_errors = ResourcePolicy(
+                actual_tables={},
+                other_methods=table,
+                preflight_tables={},
+                strict=self._strict,
+            )
+        return CompiledPolicies(policies, router_errors, self._scope, intercept_needed)
 
-    def _ensure_options_route(self, group: list[web.AbstractResource]) -> bool:
+    def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
         """Make OPTIONS requests to the path reach the plugin's preflight handler.
 
         Returns False when another handler already takes OPTIONS there (a '*' route, a
@@ -265,15 +392,21 @@ class PolicyCompiler:
             return False
         return True
 
-    def view_policy(self, view: type[Any]) -> ResourcePolicy:
+    def view_policy(self, view: type[AbstractView]) -> ResourcePolicy:
         """A policy from *view*'s own config chain and the defaults, for a view reached
         in a way the compiler did not see (or a hand-made request)."""
         problems = ProblemCollector()
-        tables = {
-            method: self._table(
-                [*self._layers_for_view(view, method, None, problems), self._defaults]
+        class_layer = self._view_layer(view, view.__qualname__, problems)
+        tables: dict[str, OriginTable | None] = {}
+        for method in view_methods(view):
+            method_layer = self._handler_layer(
+                getattr(view, method.lower(), None), f"{view.__qualname__}.{method}", problems
             )
-            for method in view_methods(view)
-        }
+            tables[method] = self._table(self._chain(method_layer, class_layer))
         problems.raise_if_any()
-        return ResourcePolicy(tables, self._table([self._defaults]))
+        return ResourcePolicy(
+            actual_tables=tables,
+            other_methods=self._table(self._chain(class_layer)),
+            preflight_tables={m: (t, True) for m, t in tables.items() if t is not None},
+            strict=self._strict,
+        )

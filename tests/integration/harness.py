@@ -17,16 +17,15 @@ logs of all servers of the test into its failure message.
 
 The doctor cross-check: after every ``fetch()`` and XHR a scenario runs through :class:`Page`,
 the CORS doctor (:func:`aiohttp_cors._tools.doctor.check`) makes the same request -- URL, page
-origin, method, headers, body, credentials mode, the cookies Chromium holds for the URL, the headers the
-scenario reads -- and the call fails unless the doctor's allowed/blocked verdict is Chromium's
-(readable vs TypeError / XHR error event) and, when allowed, the headers the scenario reads
-are readable for both alike.  The doctor's requests carry aiohttp's client
-User-Agent, so the request log keeps them apart (:meth:`Server.doctor_requests`): what scenarios
-assert about the log is exactly what the browser sent.  The cases where the comparison means
+origin, method, headers, body, credentials mode, the cookies Chromium holds for the URL, the
+headers the scenario reads -- and the call fails unless the doctor's allowed/blocked verdict is
+Chromium's (readable vs TypeError / XHR error event) and, when allowed, the headers the
+scenario reads are readable for both alike. The doctor's requests carry aiohttp's client User-
+Agent, so the request log keeps them apart (:meth:`Server.doctor_requests`): what scenarios
+assert about the log is exactly what the browser sent. The cases where the comparison means
 nothing are listed in :func:`doctor_exclusion` (the one place for the rules) or excluded at the
-call site with ``doctor_skip="reason"``; all are counted in :class:`CrossCheckTally`, printed at
-the end of the session.
-"""
+call site with ``doctor_skip="reason"``; all are counted in :class:`CrossCheckTally`, printed
+at the end of the session."""
 
 from __future__ import annotations
 

@@ -1,0 +1,226 @@
+"""Security review of configured entries: which ones let other sites read users' data.
+
+Run once per distinct (origin key, options) entry when a config is validated.  Each concern
+is a sentence naming the problem and the fix; the glue turns concerns into a
+``CorsSecurityWarning``, or refuses them in strict mode.
+
+What is reviewed, for entries with credentials or with Private Network Access (entries
+without either only expose what any site could fetch anyway):
+
+* ``"*"`` and ``"null"`` (sandboxed iframes and ``data:`` URLs of any site send ``null``);
+* plain-http origins other than loopback (anyone on the network path can inject script);
+* wildcards over a public suffix, per the Public Suffix List (its private section
+  included): anyone can register a name under ``*.github.io`` or ``*.co.uk``;
+* regular expressions, probed with origins they should not match: ``null``, an unrelated
+  site, look-alikes of their own literal hosts (a prefix, a suffix, a swapped dot, plain
+  http) and a name under any public suffix they mention;
+* ``expose_headers="*"`` with credentials.
+
+Callables cannot be reviewed: what they accept is only known when they run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from publicsuffixlist import PublicSuffixList
+
+from .options import ResourceOptions
+from .origins import (
+    AnyOrigin,
+    ExactOrigin,
+    OriginSpec,
+    RegexOrigin,
+    WildcardOrigin,
+    describe_key,
+    is_loopback_host,
+)
+
+#: A label no real configuration names, for probe origins.
+PROBE_LABEL: Final = "corsprobe"
+#: A site unrelated to any configuration (``.example`` is reserved, RFC 2606).
+UNRELATED_HOST: Final = f"{PROBE_LABEL}.example"
+
+# Characters read as part of a literal host in a pattern's text.  A bare "." counts as a
+# literal dot too: an unescaped dot is the commonest regex mistake, and probing the
+# look-alike with the dot swapped is what finds it.
+_HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._:/")
+_ESCAPED_LITERALS: Final = frozenset(".-/:")
+_SCHEME_PREFIX_RE: Final = re.compile(r"^(?:[a-z]+s?\??)?:?//")
+
+
+@functools.cache
+def public_suffix_list() -> PublicSuffixList:
+    """The Public Suffix List shipped by the ``publicsuffixlist`` package, loaded once
+    (about 50 ms) and only if a wildcard or regex needs reviewing."""
+    return PublicSuffixList()
+
+
+def is_public_suffix(domain: str) -> bool:
+    """Whether anyone can register names directly under *domain* (``com``, ``co.uk``,
+    ``github.io``, ...).  ``localhost`` names are loopback whoever picks them."""
+    domain = domain.removesuffix(".")
+    if not domain or domain == "localhost":
+        return False
+    psl = public_suffix_list()
+    probe = f"{PROBE_LABEL}.{domain}"
+    # The second test catches wildcard rules ("*.ck"): the name under *domain* is public.
+    return bool(psl.is_public(domain)) or psl.publicsuffix(probe) == probe
+
+
+def review(spec: OriginSpec, options: ResourceOptions) -> list[str]:
+    """Every security concern about letting *spec* in with *options*."""
+    concerns: list[str] = []
+    if options.allow_credentials:
+        concerns += _open_origin_concerns(spec, "allow_credentials=True", "your users' cookies")
+        if options.expose_headers == "*":
+            concerns.append(
+                "expose_headers='*' with allow_credentials=True exposes every response "
+                "header, including ones that may carry secrets: list the headers to expose"
+            )
+    if options.allow_private_network:
+        concerns += _open_origin_concerns(
+            spec, "allow_private_network=True", "devices on your users' private networks"
+        )
+    return concerns
+
+
+def _open_origin_concerns(spec: OriginSpec, option: str, what: str) -> list[str]:
+    """Why letting *spec* in with *option* may hand *what* to other sites."""
+    if isinstance(spec, AnyOrigin):
+        return [
+            f"{option} with origin '*' lets every website reach {what}: list the origins "
+            "you trust instead"
+        ]
+    if isinstance(spec, ExactOrigin) and spec.origin == "null":
+        return [
+            f"{option} with origin 'null' trusts sandboxed iframes and data: URLs of any "
+            "site: remove 'null'"
+        ]
+    if isinstance(spec, RegexOrigin):
+        return [
+            f"{option} with {describe_key(spec.pattern)}: {problem}"
+            for problem in _regex_problems(spec.pattern)
+        ]
+    if not isinstance(spec, (ExactOrigin, WildcardOrigin)):
+        return []  # callables: see the module docstring
+    concerns = []
+    text = spec.origin if isinstance(spec, ExactOrigin) else spec.text
+    scheme, _, rest = text.partition("://")
+    host = rest.rpartition(":")[0] if ":" in rest and not rest.endswith("]") else rest
+    if scheme == "http" and not is_loopback_host(host.removeprefix("*.")):
+        concerns.append(
+            f"{option} with plain-http origin {text!r}: anyone on the network path can "
+            f"inject script into that origin and reach {what}; use https"
+        )
+    if isinstance(spec, WildcardOrigin) and spec.parent and is_public_suffix(spec.parent):
+        concerns.append(
+            f"{option} with {text!r}, which matches every site under the public suffix "
+            f"{spec.parent!r} that anyone can register: list your own subdomains instead"
+        )
+    return concerns
+
+
+# --- probing regular expressions --------------------------------------------------------
+
+
+def literal_hosts(pattern: str) -> set[str]:
+    """Host names a pattern spells out literally: ``https://(www\\.)?example\\.com`` gives
+    ``{"example.com"}``; a run that starts with a dot (``\\.co\\.uk``) gives its suffix
+    ``co.uk``, single labels (``\\.com``) included."""
+    hosts: set[str] = set()
+    for run in _literal_runs(pattern.lower()):
+        starts_with_dot = run.startswith(".")
+        run = _SCHEME_PREFIX_RE.sub("", run)
+        host = run.split("/", 1)[0].split(":", 1)[0].strip(".")
+        labels = host.split(".")
+        if not host or not all(labels):
+            continue
+        if len(labels) > 1 or starts_with_dot:
+            hosts.add(host)
+    return hosts
+
+
+def _literal_runs(pattern: str) -> Iterator[str]:
+    run: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            index += 2
+            if escaped in _ESCAPED_LITERALS:
+                run.append(escaped)
+                continue
+        elif char in _HOST_CHARS:
+            run.append(char)
+            index += 1
+            continue
+        else:
+            index += 1
+        if run:
+            yield "".join(run)
+            run = []
+    if run:
+        yield "".join(run)
+
+
+def _probes(pattern: str) -> Iterator[tuple[str, str, str]]:
+    """(kind, origin, what is wrong if it matches), most telling first."""
+    yield (
+        "null",
+        "null",
+        "it matches 'null', sent by sandboxed iframes and data: URLs of any site",
+    )
+    for scheme in ("https", "http"):
+        yield (
+            "unrelated",
+            f"{scheme}://{UNRELATED_HOST}",
+            f"it matches the unrelated origin '{scheme}://{UNRELATED_HOST}'",
+        )
+    for host in sorted(literal_hosts(pattern)):
+        if is_public_suffix(host):
+            origin = f"https://{PROBE_LABEL}.{host}"
+            yield (
+                "public suffix",
+                origin,
+                f"it matches {origin!r}: every site under the public suffix {host!r}, "
+                "which anyone can register",
+            )
+            continue
+        look_alikes = [
+            f"https://{PROBE_LABEL}{host}",
+            f"https://{PROBE_LABEL}-{host}",
+            f"https://{host}.{UNRELATED_HOST}",
+        ]
+        look_alikes += [
+            f"https://{host[:dot]}x{host[dot + 1 :]}"
+            for dot in range(len(host))
+            if host[dot] == "."
+        ]
+        for origin in look_alikes:
+            yield "look-alike", origin, f"it matches the look-alike origin {origin!r}"
+        if not is_loopback_host(host):
+            for origin in (f"http://{host}", f"http://{PROBE_LABEL}.{host}"):
+                yield (
+                    "plain http",
+                    origin,
+                    f"it matches the plain-http origin {origin!r}, into which anyone on "
+                    "the network path can inject script",
+                )
+
+
+def _regex_problems(pattern: re.Pattern[str]) -> list[str]:
+    """What probing *pattern* found, one sentence per kind of probe that matched."""
+    found: dict[str, str] = {}
+    for kind, origin, problem in _probes(pattern.pattern):
+        if kind not in found and pattern.fullmatch(origin) is not None:
+            found[kind] = problem
+    return [
+        f"{problem}: anchor the pattern to the origins you trust, escape their dots "
+        "(re.escape) and require https"
+        for problem in found.values()
+    ]

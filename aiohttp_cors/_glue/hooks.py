@@ -1,0 +1,247 @@
+"""The request hooks: where aiohttp hands a request to the plugin and the core's answer is
+applied.  No CORS rule lives here.
+
+* The OPTIONS route the compiler adds to each CORS path answers preflights.
+* A middleware placed first in the app answers preflights before any other middleware
+  (authentication must never block a preflight, which carries no credentials).  It is
+  removed at start when nothing could run before the OPTIONS routes anyway.
+* ``on_response_prepare`` applies the answer to actual responses (error responses
+  included) and checks WebSocket handshakes.  A handshake is the response aiohttp
+  prepares with status 101, after it accepted the request's ``Upgrade``: that is the one
+  place every handshake passes, whatever middlewares the app has, and there the request
+  is the one the handler got (with the scheme and host that a forwarded-header middleware
+  such as aiohttp-remotes' set).  Refusing there stops the 101 from going out.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from aiohttp import hdrs, web
+from multidict import CIMultiDict
+
+from .._core.errors import CorsSecurityWarning, logger
+from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
+from .._core.policy import (
+    PREFLIGHT_FAILED,
+    ActualAnswer,
+    Pending,
+    PreflightAnswer,
+    ResourcePolicy,
+)
+from .compiler import CompiledPolicies, Handler
+
+_NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
+
+
+class PreflightResponse(web.Response):
+    """The plugin's own answer to a preflight; the prepare hook leaves it alone."""
+
+
+class PreflightRefused(web.HTTPForbidden):
+    """A refused preflight raised from ``CorsViewMixin.options`` (0.8.1 raised
+    ``HTTPForbidden`` there); like ``PreflightResponse``, it gets no CORS headers."""
+
+
+class HandshakeRefused(web.HTTPForbidden):
+    """A WebSocket handshake the configuration refuses."""
+
+
+# Exact types: isinstance() on a response goes through the ABC machinery of
+# MutableMapping, which costs more than the rest of the check.
+_OWN_RESPONSES: Final = frozenset({PreflightResponse, PreflightRefused, HandshakeRefused})
+
+
+def refusal_headers(answer: PreflightAnswer) -> CIMultiDict[str]:
+    """Headers of a refusal: its Vary, and nosniff, since the text echoes request data."""
+    headers = CIMultiDict(answer.headers)
+    headers.add(*_NOSNIFF)
+    return headers
+
+
+async def answer_preflight(request: web.Request, policy: ResourcePolicy) -> PreflightAnswer:
+    """The core's answer to a preflight, with every request value it needs."""
+    headers = request.headers
+    answer = policy.preflight(
+        headers.getall(ORIGIN, ()),
+        headers.get(ACRM),
+        headers.getall(ACRH, ()),
+        headers.get(ACRPN) == "true",
+        request,
+    )
+    if isinstance(answer, Pending):
+        answer = await answer
+    if answer.refusal is not None:
+        log_refusal("preflight", answer.refusal.removeprefix(PREFLIGHT_FAILED), request)
+    return answer
+
+
+def preflight_response(answer: PreflightAnswer) -> PreflightResponse:
+    if answer.refusal is None:
+        return PreflightResponse(headers=answer.headers)
+    return PreflightResponse(status=403, text=answer.refusal, headers=refusal_headers(answer))
+
+
+def apply_actual(answer: ActualAnswer, origins: Sequence[str], headers: CIMultiDict[str]) -> None:
+    """Write an actual-response answer into the response's headers."""
+    if answer.vary_origin:
+        vary = headers.get(VARY)
+        if vary is None:
+            headers[VARY] = "Origin"
+        elif vary != "Origin":
+            merged = vary_with(headers.getall(VARY), "Origin")
+            if merged is not None:
+                headers[VARY] = merged
+    for name in answer.remove_headers:
+        if name in headers:
+            del headers[name]
+    if answer.reflect_origin:
+        headers[ACAO] = origins[0]
+    for name, value in answer.set_headers:
+        headers[name] = value
+    if answer.expose_all is not None:
+        exposed = answer.expose_all.value_for(tuple(headers.keys()))
+        if exposed is not None:
+            headers[ACEH] = exposed
+        elif ACEH in headers:
+            del headers[ACEH]
+
+
+def own_origin(request: web.Request) -> str:
+    """The origin this request was addressed to (scheme and Host, as the request object
+    the handler got says: behind a TLS-terminating proxy, install a forwarded-header
+    middleware such as aiohttp-remotes' so that these are the public ones)."""
+    scheme = request.scheme
+    host = request.host.lower().removesuffix(":443" if scheme == "https" else ":80")
+    return f"{scheme}://{host}"
+
+
+def route_label(request: web.Request) -> str:
+    """The matched resource's path pattern, for messages."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
+def log_refusal(what: str, reason: str, request: web.Request) -> None:
+    """Log one refused preflight or handshake at DEBUG, escaped so that a hostile header
+    can neither forge nor flood log lines."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s refused: %s (path=%r, route=%r)",
+            what,
+            printable(reason, 300),
+            printable(request.path, 200),
+            printable(route_label(request), 200),
+        )
+
+
+class RequestHooks:
+    """The hooks of one ``CorsConfig``, applying the policies it compiled."""
+
+    def __init__(self, compile_policies: Callable[[], CompiledPolicies]) -> None:
+        self._compile_policies = compile_policies
+        self._compiled: CompiledPolicies | None = None
+        self.middleware = self._make_middleware()
+
+    def reset(self) -> None:
+        """Forget the compiled policies (the configuration changed before start)."""
+        self._compiled = None
+
+    def compiled(self) -> CompiledPolicies:
+        """The compiled policies (compiled now for an app used without being started)."""
+        if self._compiled is None:
+            self._compiled = self._compile_policies()
+        return self._compiled
+
+    def policy_of(self, request: web.Request) -> ResourcePolicy | None:
+        """The policy of the resource the request matched, if CORS is enabled on it."""
+        return self.compiled().policies.get(request.match_info.route.resource)
+
+    def _router_error_policy(
+        self, request: web.Request, compiled: CompiledPolicies
+    ) -> ResourcePolicy | None:
+        """In app-wide mode, the policy for the router's own 404/405 answers to actual
+        requests under its scope, so the page can read the error (a failed preflight
+        stays failed), unless a sub-application with its own setup owns the path."""
+        policy = compiled.router_errors
+        if (
+            policy is None
+            or request.match_info.http_exception is None
+            or (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
+            or not compiled.scope.covers(request.path)
+            or request.config_dict.get(HOOKS_KEY) is not self
+        ):
+            return None
+        return policy
+
+    # -- the OPTIONS route and the middleware -------------------------------------------
+
+    async def answer_options(self, request: web.Request) -> web.StreamResponse:
+        """Handler of the OPTIONS route the plugin adds to CORS-enabled resources."""
+        policy = self.policy_of(request)
+        if policy is None:
+            raise web.HTTPMethodNotAllowed(request.method, ())
+        return preflight_response(await answer_preflight(request, policy))
+
+    def _make_middleware(self) -> Callable[[web.Request, Handler], object]:
+        @web.middleware
+        async def cors_preflight_middleware(
+            request: web.Request, handler: Handler
+        ) -> web.StreamResponse:
+            if request.method == hdrs.METH_OPTIONS and ACRM in request.headers:
+                # The innermost configuration decides, also for a sub-application
+                # whose own middleware would run after this app's others.
+                owner = request.config_dict.get(HOOKS_KEY)
+                policy = None if owner is None else owner.policy_of(request)
+                if policy is not None:
+                    return preflight_response(await answer_preflight(request, policy))
+            return await handler(request)
+
+        return cors_preflight_middleware
+
+    # -- actual responses and handshakes ------------------------------------------------
+
+    async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
+        if type(response) in _OWN_RESPONSES:
+            return
+        compiled = self._compiled or self.compiled()
+        policy = compiled.policies.get(request.match_info.route.resource)
+        if policy is None:
+            policy = self._router_error_policy(request, compiled)
+            if policy is None:
+                return
+        origins = request.headers.getall(ORIGIN, ())
+        if response.status == 101:
+            await self._check_handshake(request, policy, origins)
+            return
+        answer = policy.actual(request.method, origins, request)
+        if isinstance(answer, Pending):
+            answer = await answer
+        if answer is not None:
+            apply_actual(answer, origins, response.headers)
+
+    async def _check_handshake(
+        self, request: web.Request, policy: ResourcePolicy, origins: Sequence[str]
+    ) -> None:
+        answer = policy.handshake(
+            origins,
+            own_origin(request),
+            hdrs.COOKIE in request.headers,
+            route_label(request),
+            request,
+        )
+        if isinstance(answer, Pending):
+            answer = await answer
+        if answer.warning is not None:
+            warnings.warn(answer.warning, CorsSecurityWarning, stacklevel=2)
+        if answer.refusal is not None:
+            log_refusal("websocket handshake", answer.refusal, request)
+            # Raised inside ws.prepare(): the 101 never goes out.
+            raise HandshakeRefused(text=answer.refusal, headers=dict([_NOSNIFF]))
+
+
+#: Each application's hooks, so that a request finds the innermost configuration.
+HOOKS_KEY: Final = web.AppKey("aiohttp_cors.hooks", RequestHooks)

@@ -1,0 +1,133 @@
+"""Validating users' config mappings: origin keys, options, security review.
+
+A config maps origin keys to ``ResourceOptions`` (or mappings of their keywords).  Every
+problem of one configuration call is collected, so a ``CorsConfigError`` lists them all.
+Insecure entries raise a ``CorsSecurityWarning``, or are refused in strict mode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping
+from typing import Any, Final
+
+from .._core.errors import CorsConfigError, ProblemCollector, warn_security
+from .._core.options import ResourceOptions, options_from
+from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
+from .._core.policy import ParsedConfig
+from .._core.review import review
+
+#: A parsed config and whether the layers below it (resource config, defaults) still
+#: apply (``inherit_defaults``).
+Layer = tuple[ParsedConfig, bool]
+
+_Entry = tuple[OriginSpec, tuple[str, ...]]
+_NOT_PARSED: Final = object()
+
+
+class ConfigParser:
+    """Validates configs for one ``CorsConfig``; remembers what it has seen, so that ten
+    thousand routes sharing a config cost one validation and one copy of it."""
+
+    def __init__(self, *, strict: bool) -> None:
+        self._strict = strict
+        # (origin key, options) -> (spec, security concerns): each distinct entry is
+        # validated and reviewed once.
+        self._entries: dict[tuple[str | re.Pattern[str], ResourceOptions], _Entry] = {}
+        # Configs met again while compiling (a handler's @custom_cors, a view's
+        # cors_config), by what carries them; and equal results, shared.
+        self._by_source: dict[Hashable, ParsedConfig] = {}
+        self._interned: dict[ParsedConfig, ParsedConfig] = {}
+
+    def parse(self, config: object, where: str, problems: ProblemCollector) -> ParsedConfig:
+        """Validate one config mapping; collect its problems; warn about unsafe entries."""
+        if config is None:
+            return ()
+        if not isinstance(config, Mapping):
+            problems.add(f"Config must be mapping, got {config!r}")
+            return ()
+        parsed = [
+            entry
+            for key, value in config.items()
+            if (entry := self._entry(key, value, where, problems)) is not None
+        ]
+        result = tuple(parsed)
+        return self._interned.setdefault(result, result)
+
+    def parse_once(
+        self, source: Hashable, config: object, where: str, problems: ProblemCollector
+    ) -> ParsedConfig:
+        """``parse``, once per *source* (the object carrying the config): the compiler
+        meets the same handler and view configs on many routes."""
+        parsed = self._by_source.get(source, _NOT_PARSED)
+        if parsed is not _NOT_PARSED:
+            return parsed  # type: ignore[return-value]
+        before = len(problems.problems)
+        result = self.parse(config, where, problems)
+        if len(problems.problems) == before:
+            self._by_source[source] = result
+        return result
+
+    def _entry(
+        self, key: object, value: object, where: str, problems: ProblemCollector
+    ) -> tuple[OriginSpec, ResourceOptions] | None:
+        cache_key: tuple[str | re.Pattern[str], ResourceOptions] | None = None
+        if isinstance(key, (str, re.Pattern)) and isinstance(value, ResourceOptions):
+            cache_key = (key, value)
+            known = self._entries.get(cache_key)
+            if known is not None:
+                self._report(known[1], where, key, problems)
+                return known[0], value
+        try:
+            spec = parse_origin_key(key)
+        except OriginKeyError as exc:
+            problems.add(f"{where}: {exc}")
+            return None
+        except ValueError as exc:  # 0.8.1's texts for keys of a wrong type
+            problems.add(str(exc))
+            return None
+        try:
+            options = options_from(value)
+        except CorsConfigError as exc:
+            problems.problems.extend(
+                f"{where}, origin {describe_key(key)}: {problem}" for problem in exc.problems
+            )
+            return None
+        except ValueError as exc:
+            problems.add(str(exc))
+            return None
+        if options.send_wildcard and not isinstance(spec, AnyOrigin):
+            problems.add(
+                f"{where}, origin {describe_key(key)}: send_wildcard=True is only valid "
+                "under the '*' origin key (it answers every origin with '*')"
+            )
+            return None
+        concerns = tuple(review(spec, options))
+        if cache_key is not None:
+            self._entries[cache_key] = (spec, concerns)
+        self._report(concerns, where, key, problems)
+        return spec, options
+
+    def _report(
+        self, concerns: tuple[str, ...], where: str, key: object, problems: ProblemCollector
+    ) -> None:
+        """Warn about insecure entries, or refuse them in strict mode."""
+        for concern in concerns:
+            message = f"{where}, origin {describe_key(key)}: {concern}"
+            if self._strict:
+                problems.add(f"{message} (refused by strict mode)")
+            else:
+                warn_security(message)
+
+
+def parse_layer(
+    parser: ConfigParser,
+    config: Mapping[Any, Any] | None,
+    inherit_defaults: bool,
+    where: str,
+    problems: ProblemCollector,
+) -> Layer | None:
+    """A config given to ``cors.add`` as a layer of the chain, or None without one."""
+    if config is None:
+        return None
+    return parser.parse(config, where, problems), inherit_defaults
