@@ -12,7 +12,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
@@ -30,16 +30,18 @@ from aiohttp_cors._tools.demo import (
 )
 from aiohttp_cors._tools.doctor import check, format_report
 
+if TYPE_CHECKING:
+    from .helpers import AiohttpClient
+
 PAGE = "http://127.0.0.1:9"  # the demo page's origin, as the API is configured for it
 API = "http://127.0.0.1:10"
 ROOT = Path(__file__).resolve().parent.parent
 
-ClientFactory = Callable[[web.Application], Awaitable[Any]]
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
 @pytest.fixture
-async def api(aiohttp_client: ClientFactory) -> TestClient[web.Request, web.Application]:
+async def api(aiohttp_client: AiohttpClient) -> TestClient[web.Request, web.Application]:
     return await aiohttp_client(build_demo_apps(PAGE, API)[1])
 
 
@@ -115,7 +117,7 @@ async def test_api_websockets(api: TestClient[web.Request, web.Application]) -> 
     assert refused.value.status == 403
 
 
-async def test_page(aiohttp_client: ClientFactory) -> None:
+async def test_page(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(build_demo_apps(PAGE, API)[0])
     response = await client.get("/")
     assert response.status == 200

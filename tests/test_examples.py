@@ -6,7 +6,7 @@ import importlib.util
 import warnings
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
@@ -14,6 +14,9 @@ from aiohttp import web
 from aiohttp_cors import CorsSecurityWarning
 
 from .helpers import assert_items_api_for_app_example
+
+if TYPE_CHECKING:
+    from .helpers import AiohttpClient
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -43,20 +46,20 @@ def test_there_are_examples() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-async def test_example_runs(aiohttp_client: Any, path: Path) -> None:
+async def test_example_runs(aiohttp_client: AiohttpClient, path: Path) -> None:
     module = load(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # A blanket "error" filter only shows CorsSecurityWarning: name it to make it fail.
         warnings.simplefilter("error", CorsSecurityWarning)
-        app = module.build_app()
+        app: web.Application = module.build_app()
         client = await aiohttp_client(app)
     for url in get_paths(app):
         response = await client.get(url, headers={"Origin": "https://unlisted.invalid"})
         assert response.status < 500, url
 
 
-async def test_quickstart_behaves_as_documented(aiohttp_client: Any) -> None:
+async def test_quickstart_behaves_as_documented(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(load(EXAMPLES[0].parent / "quickstart.py").build_app())
     await assert_items_api_for_app_example(client)
     response = await client.options(

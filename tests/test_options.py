@@ -33,7 +33,7 @@ def test_value_semantics() -> None:
     with pytest.raises(AttributeError):
         ResourceOptions().max_age = 5  # type: ignore[misc]
     with pytest.raises(TypeError):
-        ResourceOptions(True)  # type: ignore[misc]
+        ResourceOptions(True)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(

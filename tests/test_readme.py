@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .helpers import assert_items_api_for_app_example
+
+if TYPE_CHECKING:
+    from .helpers import AiohttpClient
 
 README = Path(__file__).parent.parent / "README.rst"
 
@@ -21,7 +24,7 @@ def test_readme_has_a_quick_start() -> None:
     assert len(python_blocks()) == 1
 
 
-async def test_quick_start_runs_as_written(aiohttp_client: Any) -> None:
+async def test_quick_start_runs_as_written(aiohttp_client: AiohttpClient) -> None:
     namespace: dict[str, Any] = {"__name__": "readme_quick_start"}
     exec(compile(python_blocks()[0], str(README), "exec"), namespace)
     client = await aiohttp_client(namespace["app"])

@@ -1,9 +1,12 @@
-"""Every aiohttp routing shape, app-wide mode, and preflights ahead of middlewares."""
+"""Routing through real apps: every aiohttp routing shape (dynamic and '*' routes, static
+files, route tables, views, sub-apps and domain sub-apps), per route and app-wide, exemptions
+and per-handler configuration, and preflights answered ahead of the app's middlewares."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import web
@@ -11,11 +14,19 @@ from aiohttp import web
 import aiohttp_cors
 from aiohttp_cors import CorsViewMixin, ResourceOptions, cors_exempt, custom_cors
 
-from .helpers import ACAH, ACAM, ACAO, BODY, hello, no_cors_headers, preflight
+from .helpers import ACAH, ACAM, ACAO, BODY, hello, no_cors_headers, passthrough, preflight
+
+if TYPE_CHECKING:
+    from .helpers import AiohttpClient, Client, CorsAppFactory, CorsMapping
 
 PAGE = "https://page.example"
 OTHER = "https://other.example"
 OPEN = {PAGE: ResourceOptions(allow_headers="*")}
+# The origin of the tests written against aiohttp-cors 0.8.1's behaviour, kept as it was.
+HTTP_PAGE = "http://page.example"
+OPEN_DEFAULTS = {
+    "*": ResourceOptions(allow_credentials=False, expose_headers="*", allow_headers="*")
+}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,7 +48,7 @@ class PlainItemView(web.View):
 
 
 async def assert_cors_ok(
-    client: Any, path: str, method: str, body: str | None = None, host: str | None = None
+    client: Client, path: str, method: str, body: str | None = None, host: str | None = None
 ) -> None:
     extra = {"Host": host} if host else {}
     response = await client.options(path, headers={**preflight(PAGE, method, "x-token"), **extra})
@@ -55,7 +66,79 @@ async def assert_cors_ok(
 # --- per-route registration ----------------------------------------------------------------
 
 
-async def test_route_table_def(aiohttp_client: Any) -> None:
+async def test_same_dynamic_path_routes_share_one_preflight(aiohttp_client: AiohttpClient) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN_DEFAULTS)
+    cors.add(app.router.add_route("GET", "/{name}", hello))
+    cors.add(app.router.add_route("PUT", "/{name}", hello))
+    client = await aiohttp_client(app)
+    for method in ("GET", "PUT"):
+        response = await client.options("/user", headers=preflight(HTTP_PAGE, method))
+        assert response.status == 200
+        assert await response.text() == ""
+        assert response.headers[ACAM] == method
+
+
+async def test_star_route(aiohttp_client: AiohttpClient, cors_app: CorsAppFactory) -> None:
+    async def anything(request: web.Request) -> web.Response:
+        return web.Response(text=request.method)
+
+    app, cors = cors_app({PAGE: ResourceOptions(allow_headers="*")})
+    cors.add(app.router.add_route("*", "/any", anything))
+    client = await aiohttp_client(app)
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        response = await client.options("/any", headers=preflight(PAGE, method, "x-token"))
+        assert response.status == 200, await response.text()
+        assert response.headers[ACAM] == method
+        response = await client.request(method, "/any", headers={"Origin": PAGE})
+        assert await response.text() == method
+        assert response.headers[ACAO] == PAGE
+
+
+async def test_static_resource(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<p>hi</p>")
+    app = web.Application()
+    cors = aiohttp_cors.setup(
+        app,
+        defaults={
+            "*": ResourceOptions(
+                allow_methods="*", allow_headers=("Content-Type",), expose_headers="*"
+            )
+        },
+    )
+    cors.add(app.router.add_static("/static", tmp_path, name="static"))
+    client = await aiohttp_client(app)
+    response = await client.options(
+        "/static/page.html", headers=preflight(HTTP_PAGE, "OPTIONS", "content-type")
+    )
+    assert response.status == 200
+    assert await response.text() == ""
+    response = await client.get("/static/page.html", headers={"Origin": HTTP_PAGE})
+    assert response.status == 200
+    assert response.headers[ACAO] == HTTP_PAGE
+    assert await response.text() == "<p>hi</p>"
+
+
+async def test_resource_added_whole_enables_its_routes(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory, tmp_path: Path
+) -> None:
+    (tmp_path / "file.txt").write_text("static")
+    app, cors = cors_app({PAGE: ResourceOptions(allow_headers=("X-Token",))})
+    resource = cors.add(app.router.add_resource("/whole"))
+    resource.add_route("PUT", hello)  # added after cors.add: still covered
+    cors.add(app.router.add_static("/static", tmp_path))
+    client = await aiohttp_client(app)
+    response = await client.options("/whole", headers=preflight(PAGE, "PUT", "x-token"))
+    assert response.status == 200, await response.text()
+    response = await client.options("/whole", headers=preflight(PAGE, "DELETE"))
+    assert response.status == 403
+    response = await client.options("/static/file.txt", headers=preflight(PAGE, "GET", "x-token"))
+    assert response.status == 200, await response.text()
+    response = await client.get("/static/file.txt", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+
+
+async def test_route_table_def(aiohttp_client: AiohttpClient) -> None:
     routes = web.RouteTableDef()
 
     @routes.get("/items/{id}")
@@ -75,7 +158,7 @@ async def test_route_table_def(aiohttp_client: Any) -> None:
     await assert_cors_ok(client, "/items/7", "DELETE", "deleted")
 
 
-async def test_same_path_as_several_resources(aiohttp_client: Any) -> None:
+async def test_same_path_as_several_resources(aiohttp_client: AiohttpClient) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults=OPEN)
     cors.add(app.router.add_get("/same", hello, name="reader"))
@@ -90,7 +173,7 @@ async def test_same_path_as_several_resources(aiohttp_client: Any) -> None:
 
 
 @pytest.mark.parametrize("view", [ItemView, PlainItemView])
-async def test_add_view(aiohttp_client: Any, view: type[web.View]) -> None:
+async def test_add_view(aiohttp_client: AiohttpClient, view: type[web.View]) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults=OPEN)
     config = None if issubclass(view, CorsViewMixin) else OPEN
@@ -100,7 +183,7 @@ async def test_add_view(aiohttp_client: Any, view: type[web.View]) -> None:
     await assert_cors_ok(client, "/view", "PUT", "view put")
 
 
-async def test_sub_app_routes_and_views_with_setup_on_parent(aiohttp_client: Any) -> None:
+async def test_sub_app_routes_and_views_with_setup_on_parent(aiohttp_client: AiohttpClient) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults=OPEN)
     api = web.Application()
@@ -114,7 +197,7 @@ async def test_sub_app_routes_and_views_with_setup_on_parent(aiohttp_client: Any
     await assert_cors_ok(client, "/api/bare", "PUT", "view put")
 
 
-async def test_nested_sub_apps(aiohttp_client: Any) -> None:
+async def test_nested_sub_apps(aiohttp_client: AiohttpClient) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults=OPEN)
     outer, inner = web.Application(), web.Application()
@@ -125,7 +208,7 @@ async def test_nested_sub_apps(aiohttp_client: Any) -> None:
     await assert_cors_ok(client, "/outer/inner/deep", "PUT", "view put")
 
 
-async def test_domain_sub_app(aiohttp_client: Any) -> None:
+async def test_domain_sub_app(aiohttp_client: AiohttpClient) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults=OPEN)
     tenant = web.Application()
@@ -137,14 +220,7 @@ async def test_domain_sub_app(aiohttp_client: Any) -> None:
     assert response.status == 404  # another host: the domain's routes do not match
 
 
-async def test_setup_on_frozen_sub_app_is_a_clear_error() -> None:
-    app, api = web.Application(), web.Application()
-    app.add_subapp("/api", api)
-    with pytest.raises(RuntimeError, match="before the application starts"):
-        aiohttp_cors.setup(api)
-
-
-async def test_custom_cors_on_plain_handler(aiohttp_client: Any) -> None:
+async def test_custom_cors_on_plain_handler(aiohttp_client: AiohttpClient) -> None:
     @custom_cors({OTHER: ResourceOptions(allow_headers=("X-Special",))})
     async def special(request: web.Request) -> web.Response:
         return web.Response(text="special")
@@ -164,8 +240,8 @@ async def test_custom_cors_on_plain_handler(aiohttp_client: Any) -> None:
 # --- app-wide mode ----------------------------------------------------------------------
 
 
-def app_wide(**kwargs: Any) -> web.Application:
-    app = web.Application(**kwargs)
+def app_wide() -> web.Application:
+    app = web.Application()
     app.router.add_get("/before", hello)
     aiohttp_cors.setup(app, defaults=OPEN, all_routes=True)
     app.router.add_put("/after", hello)
@@ -189,7 +265,7 @@ def app_wide(**kwargs: Any) -> web.Application:
     return app
 
 
-async def test_app_wide_covers_every_route(aiohttp_client: Any) -> None:
+async def test_app_wide_covers_every_route(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(app_wide())
     await assert_cors_ok(client, "/before", "GET", BODY)
     await assert_cors_ok(client, "/after", "PUT", BODY)
@@ -199,7 +275,7 @@ async def test_app_wide_covers_every_route(aiohttp_client: Any) -> None:
     await assert_cors_ok(client, "/api/thing", "DELETE", BODY)
 
 
-async def test_app_wide_exempt_and_custom(aiohttp_client: Any) -> None:
+async def test_app_wide_exempt_and_custom(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(app_wide())
     response = await client.post("/internal", headers={"Origin": PAGE})
     assert await response.text() == "internal"
@@ -212,7 +288,7 @@ async def test_app_wide_exempt_and_custom(aiohttp_client: Any) -> None:
     assert response.headers[ACAO] == PAGE  # defaults still apply
 
 
-async def test_app_wide_router_errors_are_readable(aiohttp_client: Any) -> None:
+async def test_app_wide_router_errors_are_readable(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(app_wide())
     response = await client.get("/missing", headers={"Origin": PAGE})
     assert response.status == 404
@@ -224,7 +300,7 @@ async def test_app_wide_router_errors_are_readable(aiohttp_client: Any) -> None:
     assert ACAO not in response.headers
 
 
-# --- preflights before middlewares ---------------------------------------------------------
+# --- middlewares: preflights answered first; the plugin's own only where needed ------
 
 
 @web.middleware
@@ -242,7 +318,9 @@ async def rate_limit(request: web.Request, handler: Handler) -> web.StreamRespon
 
 
 @pytest.mark.parametrize("mode", ["per-route", "app-wide"])
-async def test_preflight_answered_before_auth_middleware(aiohttp_client: Any, mode: str) -> None:
+async def test_preflight_answered_before_auth_middleware(
+    aiohttp_client: AiohttpClient, mode: str
+) -> None:
     app = web.Application(middlewares=[require_token, rate_limit])
     api = web.Application()
     if mode == "app-wide":
@@ -276,16 +354,49 @@ async def test_preflight_answered_before_auth_middleware(aiohttp_client: Any, mo
         assert response.headers[ACAO] == PAGE
 
 
+@pytest.mark.parametrize(
+    ("shape", "kept"),
+    [
+        ("plain", False),
+        ("user middleware", True),
+        ("star route", True),
+        ("sub-app middleware", True),
+    ],
+)
+async def test_middleware_kept_only_where_needed(
+    aiohttp_client: AiohttpClient, shape: str, kept: bool
+) -> None:
+    app = web.Application(middlewares=[passthrough] if shape == "user middleware" else [])
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions()})
+    if shape == "star route":
+        cors.add(app.router.add_route("*", "/", hello))
+    else:
+        cors.add(app.router.add_get("/", hello))
+    if shape == "sub-app middleware":
+        api = web.Application(middlewares=[passthrough])
+        api.router.add_get("/x", hello)
+        app.add_subapp("/api", api)
+    client = await aiohttp_client(app)
+    assert (len(app.middlewares) == (2 if shape == "user middleware" else 1)) is kept
+    # Either way, preflights are answered and actual responses get their headers.
+    response = await client.options("/", headers=preflight(PAGE, "GET"))
+    assert response.status == 200
+    response = await client.get("/", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+
+
 # --- every shape in both modes -------------------------------------------------------
 
 
-def build_shape(shape: str, mode: str, tmp_path: Any) -> tuple[web.Application, str, str]:
+def build_shape(shape: str, mode: str, tmp_path: Path) -> tuple[web.Application, str, str]:
     """An app of one routing shape; returns it with the path and method to request."""
     app = web.Application()
     wide = mode == "app-wide"
     cors = aiohttp_cors.setup(app, defaults=OPEN, all_routes=wide)
 
-    def enable(entity: Any, config: Any = None) -> None:
+    def enable(
+        entity: web.AbstractResource | web.AbstractRoute, config: CorsMapping | None = None
+    ) -> None:
         if not wide:
             cors.add(entity, config)
 
@@ -344,7 +455,7 @@ def build_shape(shape: str, mode: str, tmp_path: Any) -> tuple[web.Application, 
     ],
 )
 async def test_every_shape_in_both_modes(
-    aiohttp_client: Any, tmp_path: Any, shape: str, mode: str
+    aiohttp_client: AiohttpClient, tmp_path: Path, shape: str, mode: str
 ) -> None:
     app, path, method = build_shape(shape, mode, tmp_path)
     client = await aiohttp_client(app)

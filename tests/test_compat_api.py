@@ -1,0 +1,90 @@
+"""The aiohttp-cors 0.8.1 API that existing code relies on: names, arguments, what
+registration leaves in the router, and the text of its errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import aiohttp_cors
+from aiohttp_cors import ResourceOptions
+
+from .helpers import PayloadView, hello
+
+# The origin of the tests written against aiohttp-cors 0.8.1's behaviour, kept as it was.
+HTTP_PAGE = "http://page.example"
+
+
+def test_setup_stores_config_under_app_key() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    assert app[aiohttp_cors.APP_CONFIG_KEY] is cors
+    assert isinstance(cors, aiohttp_cors.CorsConfig)
+
+
+def test_adding_cors_creates_no_named_routes() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={"*": ResourceOptions()})
+    route = app.router.add_route("GET", "/{name}", hello, name="named")
+    static = app.router.add_static("/files", "/", name="files")
+    cors.add(route)
+    cors.add(static)
+    assert sorted(app.router.keys()) == ["files", "named"]
+
+
+def test_webview_flag_is_deprecated() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.CorsConfig(app, defaults={"*": ResourceOptions()})
+    route = app.router.add_route("*", "/", PayloadView)
+    with pytest.warns(DeprecationWarning):
+        cors.add(route, webview=True)
+
+
+def test_mapping_options_accept_allow_methods() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/", hello), {HTTP_PAGE: {"allow_methods": ["GET", "PUT"]}})
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("not a mapping", "Config must be mapping, got 'not a mapping'"),
+        ({1: ResourceOptions()}, "Origin must be string, got 1"),
+        (
+            {HTTP_PAGE: 5},
+            "Origin options must be either aiohttp_cors.ResourceOptions instance or mapping",
+        ),
+        (
+            {HTTP_PAGE: {"allow_credentials": True, "colour": 1, "age": 2}},
+            "Unexpected keywords in resource options: age,colour",
+        ),
+    ],
+)
+def test_config_errors_keep_their_text(config: Any, message: str) -> None:
+    # *config* is ill-typed on purpose: these are the errors of a wrong value.
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with pytest.raises(ValueError) as caught:
+        cors.add(app.router.add_get("/", hello), config)
+    assert message in str(caught.value)
+
+
+def test_registration_errors() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={"*": ResourceOptions()})
+    resource = app.router.add_resource("/a")
+    route = resource.add_route("GET", hello)
+    cors.add(route)
+    with pytest.raises(ValueError, match="already configured for route"):
+        cors.add(route)
+    with pytest.raises(ValueError, match="add the resource before its routes"):
+        cors.add(resource)
+    other = app.router.add_resource("/b")
+    cors.add(other)
+    with pytest.raises(ValueError, match="already configured for resource"):
+        cors.add(other)
+    with pytest.raises(ValueError, match="Resource or route expected"):
+        cors.add("/c")
