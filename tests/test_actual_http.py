@@ -259,3 +259,27 @@ async def test_unexpected_exception_gets_cors_headers(
     client = await aiohttp_client(app)
     response = await client.get("/", headers={"Origin": PAGE})
     assert response.status == 500
+
+
+# --- the documented rule for handler-set CORS headers (security round 2) ------------------
+
+
+async def test_handler_set_expose_headers_never_survive_the_config(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory
+) -> None:
+    async def leaky(request: web.Request) -> web.Response:
+        return web.Response(
+            headers={
+                "Access-Control-Expose-Headers": "X-Secret",
+                "Access-Control-Allow-Credentials": "true",
+                "X-Secret": "s3cr3t",
+            }
+        )
+
+    app, cors = cors_app({PAGE: ResourceOptions()})
+    cors.add(app.router.add_get("/", leaky))
+    client = await aiohttp_client(app)
+    response = await client.get("/", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+    assert ACEH not in response.headers
+    assert ACAC not in response.headers

@@ -3,6 +3,7 @@ registration leaves in the router, and the text of its errors."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -88,3 +89,49 @@ def test_registration_errors() -> None:
         cors.add(other)
     with pytest.raises(ValueError, match="Resource or route expected"):
         cors.add("/c")
+
+
+# Every public name aiohttp-cors 0.8.1 had, at every path it had it (issue "Drop-in for real
+# code"): real code imports ResourceOptions, CorsConfig and the mixin from their modules.
+OLD_PATHS = [
+    ("aiohttp_cors", "setup"),
+    ("aiohttp_cors", "CorsConfig"),
+    ("aiohttp_cors", "ResourceOptions"),
+    ("aiohttp_cors", "CorsViewMixin"),
+    ("aiohttp_cors", "custom_cors"),
+    ("aiohttp_cors", "APP_CONFIG_KEY"),
+    ("aiohttp_cors.resource_options", "ResourceOptions"),
+    ("aiohttp_cors.cors_config", "CorsConfig"),
+    ("aiohttp_cors.mixin", "CorsViewMixin"),
+    ("aiohttp_cors.mixin", "custom_cors"),
+] + [
+    (module, name)
+    for module in ("aiohttp_cors", "aiohttp_cors.__about__")
+    for name in (
+        "__title__",
+        "__version__",
+        "__author__",
+        "__email__",
+        "__license__",
+        "__summary__",
+        "__uri__",
+        "__copyright__",
+    )
+]
+
+
+@pytest.mark.parametrize(("module", "name"), OLD_PATHS)
+def test_every_0_8_1_import_path_works(module: str, name: str) -> None:
+    imported = importlib.import_module(module)
+    assert getattr(imported, name) is getattr(aiohttp_cors, name)
+    if module == "aiohttp_cors":
+        assert name in aiohttp_cors.__all__
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["__title__", "__version__", "__author__", "__summary__", "__license__", "__copyright__"],
+)
+def test_metadata_names_say_something(name: str) -> None:
+    value = getattr(aiohttp_cors, name)
+    assert isinstance(value, str) and value

@@ -179,3 +179,68 @@ async def test_setup_on_frozen_sub_app_is_a_clear_error() -> None:
     app.add_subapp("/api", api)
     with pytest.raises(RuntimeError, match="before the application starts"):
         aiohttp_cors.setup(api)
+
+
+# --- strict mode reviews every entry (security round 2) -----------------------------------
+
+STRICT_CORPUS = [
+    pytest.param({re.compile(r".*"): {"allow_credentials": True}}, "'null'", id="regex .*"),
+    pytest.param(
+        {re.compile(r"null|https://a\.example"): {"allow_credentials": True}},
+        "'null'",
+        id="regex naming null",
+    ),
+    pytest.param(
+        {re.compile(r"http://.*\.example\.com"): {"allow_credentials": True}},
+        "plain-http",
+        id="regex over plain http",
+    ),
+    pytest.param({"https://*.com.pl": {"allow_credentials": True}}, "public suffix", id="com.pl"),
+    pytest.param({"https://*.gov.au": {"allow_credentials": True}}, "public suffix", id="gov.au"),
+    pytest.param(
+        {"https://*.myshopify.com": {"allow_credentials": True}},
+        "public suffix",
+        id="myshopify.com",
+    ),
+    pytest.param({"*": {"allow_private_network": True}}, "allow_private_network", id="PNA *"),
+    pytest.param({"null": {"allow_private_network": True}}, "allow_private_network", id="PNA null"),
+    pytest.param(
+        {"http://device.example": {"allow_private_network": True}}, "plain-http", id="PNA http"
+    ),
+    pytest.param(
+        {re.compile(r"https?://.*"): {"allow_private_network": True}},
+        "unrelated origin",
+        id="PNA any-origin regex",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "fragment"), STRICT_CORPUS)
+def test_strict_mode_refuses_and_default_mode_warns(
+    config: dict[object, object], fragment: str
+) -> None:
+    strict_app = web.Application()
+    strict = aiohttp_cors.setup(strict_app, strict=True)
+    with pytest.raises(CorsConfigError, match=re.escape(fragment)) as caught:
+        strict.add(strict_app.router.add_get("/", hello), config)  # type: ignore[arg-type]
+    assert "refused by strict mode" in str(caught.value)
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with pytest.warns(CorsSecurityWarning) as warned:
+        cors.add(app.router.add_get("/", hello), config)  # type: ignore[arg-type]
+    assert any(fragment in str(warning.message) for warning in warned)
+
+
+def test_a_careful_regex_passes_strict_mode() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cors.add(
+            app.router.add_get("/", hello),
+            {
+                re.compile(r"https://([a-z0-9-]+\.)?example\.com"): ResourceOptions(
+                    allow_credentials=True
+                )
+            },
+        )

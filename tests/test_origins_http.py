@@ -5,6 +5,7 @@ several Origin headers) refused cleanly in preflights, actual requests and hands
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -113,3 +114,85 @@ async def test_several_origin_headers_are_trusted_for_none(
         response = await client.get("/", headers=headers)
         assert response.status == 200
     assert no_cors_headers(response.headers)
+
+
+# --- origin callables that see the request (django-cors-headers' check_request_enabled) ----
+
+TENANTS = {"a.api.example": "https://a.example", "b.api.example": "https://b.example"}
+
+
+def tenant_origin(origin: str, request: web.Request) -> bool:
+    return TENANTS.get(request.host) == origin
+
+
+async def tenant_origin_async(origin: str, request: web.Request) -> bool:
+    await asyncio.sleep(0)
+    return TENANTS.get(request.host) == origin
+
+
+@pytest.mark.parametrize("key", [tenant_origin, tenant_origin_async], ids=["sync", "async"])
+async def test_request_aware_callables_decide_per_host(
+    aiohttp_client: AiohttpClient, key: object
+) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_put("/data", hello), {key: ResourceOptions()})
+    client = await aiohttp_client(app)
+    for host, origin, allowed in (
+        ("a.api.example", "https://a.example", True),
+        ("b.api.example", "https://a.example", False),
+        ("b.api.example", "https://b.example", True),
+        ("a.api.example", "https://a.example", True),  # never cached: asked again
+    ):
+        headers = {"Host": host}
+        response = await client.put("/data", headers={"Origin": origin, **headers})
+        assert (response.headers.get(ACAO) == origin) is allowed, (host, origin)
+        response = await client.options("/data", headers={**preflight(origin, "PUT"), **headers})
+        assert (response.status == 200) is allowed, (host, origin)
+
+
+async def test_request_aware_callables_check_handshakes(aiohttp_client: AiohttpClient) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/ws", echo_socket), {tenant_origin: ResourceOptions()})
+    client = await aiohttp_client(app)
+    allowed = {"Origin": "https://a.example", "Host": "a.api.example", **HANDSHAKE}
+    response = await client.get("/ws", headers=allowed)
+    assert response.status == 101
+    response.close()
+    refused = {"Origin": "https://a.example", "Host": "b.api.example", **HANDSHAKE}
+    response = await client.get("/ws", headers=refused)
+    assert response.status == 403
+
+
+async def test_a_failing_callable_refuses_and_logs_once(
+    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(origin: str) -> bool:
+        raise LookupError("the tenant table is down")
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_put("/", hello), {broken: ResourceOptions()})
+    client = await aiohttp_client(app)
+    caplog.set_level(logging.DEBUG, logger="aiohttp_cors")
+    for _ in range(3):
+        response = await client.put("/", headers={"Origin": PAGE})
+        assert response.status == 200
+        assert ACAO not in response.headers
+        response = await client.options("/", headers=preflight(PAGE, "PUT"))
+        assert response.status == 403
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None and "the tenant table is down" in caplog.text
+
+
+async def test_trailing_dot_origins_as_browsers_send_them(aiohttp_client: AiohttpClient) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/", hello), {"https://example.com.": ResourceOptions()})
+    client = await aiohttp_client(app)
+    response = await client.get("/", headers={"Origin": "https://example.com."})
+    assert response.headers[ACAO] == "https://example.com."
+    response = await client.get("/", headers={"Origin": "https://example.com"})
+    assert ACAO not in response.headers

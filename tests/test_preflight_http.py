@@ -357,3 +357,88 @@ async def test_refusals_are_logged_without_forgeable_lines(
     assert "\\t" in line  # escaped, visible
     assert len(line) < 600
     assert "route='/'" in line
+
+
+# --- only methods the resource serves (issue "Compile CORS to answers", bug 3) ------------
+
+
+async def test_a_method_the_resource_does_not_serve_is_refused(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory
+) -> None:
+    app, cors = cors_app()
+    cors.add(app.router.add_get("/items", hello), {PAGE: ResourceOptions(allow_methods="*")})
+    client = await aiohttp_client(app)
+    response = await client.options("/items", headers=preflight(PAGE, "DELETE"))
+    assert response.status == 403
+    assert (
+        f"CORS preflight request failed: request method 'DELETE' is not allowed for '{PAGE}' origin"
+        in await response.text()
+    )
+    assert no_cors_headers(response.headers)
+    response = await client.options("/items", headers=preflight(PAGE, "GET"))
+    assert response.status == 200
+
+
+async def test_a_view_grants_the_methods_it_defines(aiohttp_client: AiohttpClient) -> None:
+    class Items(web.View, CorsViewMixin):
+        async def get(self) -> web.Response:
+            return web.Response()
+
+        async def put(self) -> web.Response:
+            return web.Response()
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={PAGE: ResourceOptions(allow_methods="*")})
+    cors.add(app.router.add_view("/items", Items))
+    client = await aiohttp_client(app)
+    for method, status in (("PUT", 200), ("GET", 200), ("DELETE", 403), ("PATCH", 403)):
+        response = await client.options("/items", headers=preflight(PAGE, method))
+        assert response.status == status, method
+
+
+# --- hostile request-header lists (security round 2) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("a," * 4095, id="8 KB of one repeated name"),
+        pytest.param(",".join(["x"] * 300), id="300 elements"),
+        pytest.param("x," + "," * 100, id="100 empty elements"),
+    ],
+)
+async def test_hostile_request_header_lists_are_refused_early(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory, value: str
+) -> None:
+    app, cors = cors_app({PAGE: ResourceOptions(allow_headers="*")})
+    cors.add(app.router.add_put("/", hello))
+    client = await aiohttp_client(app)
+    response = await client.options("/", headers={**preflight(PAGE, "PUT"), ACRH: value})
+    assert response.status == 403
+    assert no_cors_headers(response.headers)
+
+
+async def test_refusals_are_plain_text_that_is_not_sniffed(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory
+) -> None:
+    app, cors = cors_app({PAGE: ResourceOptions()})
+    cors.add(app.router.add_put("/", hello))
+    client = await aiohttp_client(app)
+    response = await client.options("/", headers=preflight("https://<script>.example", "PUT"))
+    assert response.status == 403
+    assert response.content_type == "text/plain"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_private_network_preflights_vary_on_the_request_header(
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory
+) -> None:
+    app, cors = cors_app({PAGE: ResourceOptions(allow_private_network=True)})
+    cors.add(app.router.add_put("/", hello))
+    client = await aiohttp_client(app)
+    headers = {**preflight(PAGE, "PUT"), "Access-Control-Request-Private-Network": "true"}
+    response = await client.options("/", headers=headers)
+    assert response.status == 200
+    assert response.headers["Access-Control-Allow-Private-Network"] == "true"
+    vary = [part.strip() for part in response.headers["Vary"].split(",")]
+    assert "Access-Control-Request-Private-Network" in vary

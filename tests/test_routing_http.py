@@ -461,3 +461,47 @@ async def test_every_shape_in_both_modes(
     client = await aiohttp_client(app)
     host = "tenant.example" if shape == "domain sub-app" else None
     await assert_cors_ok(client, path, method, host=host)
+
+
+# --- exempt means exempt (issue "Compile CORS to answers", bug 1) -------------------------
+
+
+async def test_an_exempt_method_never_falls_back_to_the_defaults(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    @cors_exempt
+    async def admin_page(request: web.Request) -> web.Response:
+        return web.Response(text="admin")
+
+    app = web.Application()
+    aiohttp_cors.setup(
+        app,
+        defaults={PAGE: ResourceOptions(allow_credentials=True, allow_methods="*")},
+        all_routes=True,
+    )
+    app.router.add_get("/admin", admin_page)
+    app.router.add_post("/admin", hello)
+    client = await aiohttp_client(app)
+    response = await client.get("/admin", headers={"Origin": PAGE})
+    assert await response.text() == "admin"
+    assert no_cors_headers(response.headers)
+    assert "Vary" not in response.headers
+    for method in ("GET", "HEAD"):
+        response = await client.options("/admin", headers=preflight(PAGE, method))
+        assert response.status == 403
+        assert no_cors_headers(response.headers)
+    response = await client.post("/admin", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE
+    response = await client.options("/admin", headers=preflight(PAGE, "POST"))
+    assert response.status == 200
+
+
+def test_adding_an_exempt_handler_is_a_clear_error() -> None:
+    @cors_exempt
+    async def internal(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults=OPEN)
+    with pytest.raises(ValueError, match="marked @cors_exempt"):
+        cors.add(app.router.add_get("/internal", internal))

@@ -4,6 +4,7 @@ without other middlewares, and routes without CORS left to the application."""
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,8 +23,8 @@ OTHER = "https://other.example"
 
 
 async def ws_app(aiohttp_client: AiohttpClient, *, other_middleware: bool = False) -> Client:
-    # With another middleware the plugin keeps its own and checks the handshake before
-    # the handler runs; without, it checks when the 101 is prepared: both must refuse.
+    # With or without another middleware (and so the plugin's own), the handshake is
+    # checked in one place: when aiohttp prepares the 101.
     app = web.Application(middlewares=[passthrough] if other_middleware else [])
     cors = aiohttp_cors.setup(app)
     cors.add(app.router.add_get("/ws", echo_socket), {PAGE: ResourceOptions()})
@@ -95,3 +96,90 @@ async def test_handshake_refused_before_the_socket_opens_with_middlewares(
     # The check runs in ws.prepare(): the handler's code before it runs, the socket never
     # opens and no message can be exchanged.
     assert ran == ["handler"]
+
+
+# --- one check, whatever the middlewares (issue "Compile CORS to answers", bug 2) ----------
+
+
+@pytest.mark.parametrize("other_middleware", [False, True], ids=["alone", "with a middleware"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": OTHER, **HANDSHAKE, "Upgrade": "websocket\xa0"}, id="odd Upgrade"),
+        pytest.param({"Origin": OTHER, **HANDSHAKE, "Upgrade": "WebSocket "}, id="spaced Upgrade"),
+    ],
+)
+async def test_handshakes_aiohttp_accepts_are_always_checked(
+    aiohttp_client: AiohttpClient, other_middleware: bool, headers: dict[str, str]
+) -> None:
+    client = await ws_app(aiohttp_client, other_middleware=other_middleware)
+    response = await client.get("/ws", headers=headers)
+    assert response.status == 403
+    assert "origin 'https://other.example' is not allowed" in await response.text()
+
+
+@pytest.mark.parametrize("other_middleware", [False, True], ids=["alone", "with a middleware"])
+async def test_several_origin_headers_fail_closed(
+    aiohttp_client: AiohttpClient, other_middleware: bool
+) -> None:
+    client = await ws_app(aiohttp_client, other_middleware=other_middleware)
+    headers = [("Origin", PAGE), ("Origin", OTHER), *HANDSHAKE.items()]
+    response = await client.get("/ws", headers=headers)
+    assert response.status == 403
+    assert "more than one Origin header" in await response.text()
+
+
+async def test_refusals_are_not_sniffable(aiohttp_client: AiohttpClient) -> None:
+    client = await ws_app(aiohttp_client)
+    response = await client.get("/ws", headers={"Origin": OTHER, **HANDSHAKE})
+    assert response.status == 403
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.content_type == "text/plain"
+
+
+# --- cross-site WebSocket hijacking under "*" and "null" (security round 2) ---------------
+
+
+def star_app(*, strict: bool, key: str = "*") -> web.Application:
+    app = web.Application()
+    aiohttp_cors.setup(app, defaults={key: ResourceOptions()}, all_routes=True, strict=strict)
+    app.router.add_get("/ws", echo_socket)
+    app.router.add_get("/other-ws", echo_socket)
+    return app
+
+
+@pytest.mark.parametrize(("key", "origin"), [("*", OTHER), ("null", "null")])
+async def test_strict_mode_refuses_handshakes_admitted_only_by_star_or_null(
+    aiohttp_client: AiohttpClient, key: str, origin: str
+) -> None:
+    client = await aiohttp_client(star_app(strict=True, key=key))
+    response = await client.get(
+        "/ws", headers={"Origin": origin, "Cookie": "session=victim", **HANDSHAKE}
+    )
+    assert response.status == 403
+    assert "strict mode admits WebSocket handshakes from listed origins only" in (
+        await response.text()
+    )
+    # HTTP requests from the same origin are still answered: the resource is public.
+    response = await client.get("/ws", headers={"Origin": origin})
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+async def test_default_mode_warns_once_per_route_about_cookies_under_star(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    client = await aiohttp_client(star_app(strict=False))
+    with_cookie = {"Origin": OTHER, "Cookie": "session=victim", **HANDSHAKE}
+    with pytest.warns(aiohttp_cors.CorsSecurityWarning, match="'/ws'") as caught:
+        async with client.ws_connect("/ws", headers=with_cookie):
+            pass
+    assert "cross-site WebSocket hijacking" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", aiohttp_cors.CorsSecurityWarning)
+        async with client.ws_connect("/ws", headers=with_cookie):
+            pass  # the same route again: no second warning
+        async with client.ws_connect("/ws", headers={"Origin": OTHER}):
+            pass  # no cookie: nothing to hijack, no warning
+    with pytest.warns(aiohttp_cors.CorsSecurityWarning, match="'/other-ws'"):
+        async with client.ws_connect("/other-ws", headers=with_cookie):
+            pass
