@@ -362,11 +362,13 @@ async def test_refusals_are_logged_without_forgeable_lines(
 # --- only methods the resource serves (issue "Compile CORS to answers", bug 3) ------------
 
 
+@pytest.mark.parametrize("where", ["defaults", "route"])
 async def test_a_method_the_resource_does_not_serve_is_refused(
-    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory
+    aiohttp_client: AiohttpClient, cors_app: CorsAppFactory, where: str
 ) -> None:
-    app, cors = cors_app()
-    cors.add(app.router.add_get("/items", hello), {PAGE: ResourceOptions(allow_methods="*")})
+    config = {PAGE: ResourceOptions(allow_methods="*")}
+    app, cors = cors_app(config if where == "defaults" else None)
+    cors.add(app.router.add_get("/items", hello), config if where == "route" else None)
     client = await aiohttp_client(app)
     response = await client.options("/items", headers=preflight(PAGE, "DELETE"))
     assert response.status == 403
