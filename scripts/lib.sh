@@ -16,6 +16,15 @@ apt_install() {
 
 # Create $VENV if needed and install this package into it, with the extras given
 # (e.g. "test"), or none.
+#
+# The install is editable, so the tests, the demo and anything else run from $VENV use
+# this checkout's code as it is now, without reinstalling after each change (a normal
+# install would copy the package into $VENV, and code run from outside the checkout
+# would use that stale copy).  setup.cfg's `package_dir = = .` makes setuptools write
+# that editable install as a plain path entry (a .pth file naming the checkout), not
+# as an import hook: mypy, pyright and IDEs follow path entries, so a user's code that
+# imports aiohttp_cors type-checks against the checkout from $VENV, and setuptools
+# prints no "Editable installation" warning.
 install_package() {
     if [ ! -x "$VENV/bin/python" ]; then
         # Debian's python3 ships venv without ensurepip until python3-venv is installed.
