@@ -36,8 +36,6 @@ def test_pure_core_imports_no_aiohttp_and_no_glue(module: str) -> None:
 def test_tools_use_only_the_header_grammar_and_public_names(module: str) -> None:
     for name in imported_modules(PACKAGE / "_tools" / f"{module}.py"):
         if name.startswith(".."):
-            # TEMPORARY (restructuring in progress): the doctor still borrows origin checks.
-            allowed = {".._core.headers", ".._core.origins"} if module == "doctor" else set()
-            assert name in allowed | {".._core.headers"}, f"_tools/{module} imports {name}"
+            assert name == ".._core.headers", f"_tools/{module} imports {name}"
         elif name.startswith("aiohttp_cors"):
             assert name == "aiohttp_cors", f"_tools/{module} imports {name}"
