@@ -61,6 +61,23 @@ def test_demo_page_outcomes(browser: WebDriver, server_loop: ServerLoop) -> None
         )
         assert expected == DEMO_TESTS
         assert outcomes == DEMO_TESTS, explanations
+        # One text per kind of outcome: a fetch() the browser blocked, a handshake the server
+        # refused, a call that went through.
+        texts = {
+            row.get_attribute("data-test"): row.find_element(By.CSS_SELECTOR, ".explanation").text
+            for row in rows
+        }
+        for name in ("preflight-refused-header", "credentials-not-allowed", "refused-origin"):
+            assert "fetch() rejected (TypeError: " in texts[name], explanations
+            assert texts[name].endswith("the browser hid the response from the page."), name
+        refused = texts["websocket-refused-origin"]
+        assert "fetch()" not in refused, refused
+        assert refused.startswith("The server refused the handshake with 403"), refused
+        assert "the connection failed before it opened, close code 1006" in refused, refused
+        assert texts["websocket"].startswith("The socket opened and answered 'echo: ping'.")
+        assert "fetch()" not in texts["websocket"]
+        for name in ("simple-get", "preflight-put", "exposed-header"):
+            assert "rejected" not in texts[name], texts[name]
         summary = browser.find_element(By.ID, "summary")
         assert summary.get_attribute("data-unexpected") == "0"
         assert "as expected" in summary.text
