@@ -3,8 +3,8 @@
 * The demo page (``python -m aiohttp_cors demo``) runs its battery in a real browser; every row
   must end with the outcome the page expects.
 * The doctor claims to do what a browser does: for each server scenario of tests/test_doctor.py,
-  Chromium's fetch() must reach the expected verdict, and (through the harness's cross-check of
-  every fetch) the doctor must agree with it.
+  Chromium's fetch() must reach the expected verdict, and (through the harness's cross-checks of
+  every fetch) the doctor and aiohttp_cors.testing.check must agree with it.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ def test_doctor_agrees_with_chromium(
     # the harness must have compared the two rather than excluded the case.
     api = servers.start(make_app())
     agreed = page.tally.agreed
+    testing_agreed = page.tally.testing.agreed
     result = page.fetch(
         api.url(f"/s/{scenario}"),
         method=request_.method,
@@ -133,3 +134,4 @@ def test_doctor_agrees_with_chromium(
     browser_verdict = "allowed" if result.ok else "blocked"
     assert browser_verdict == verdict, result.describe()
     assert page.tally.agreed == agreed + 1, result.describe()
+    assert page.tally.testing.agreed == testing_agreed + 1, result.describe()
