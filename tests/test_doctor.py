@@ -482,6 +482,50 @@ async def test_fix_names_the_change_with_aiohttp_cors(
     assert " ".join(fix[0].split()) in " ".join(format_report(report).split())
 
 
+# Hand-written CORS headers (the SCENARIOS above): the fix still names the aiohttp_cors option.
+# (scenario, request, the failed rule, what its Fix line ends with after "With aiohttp_cors: ")
+HAND_WRITTEN_FIXES: list[tuple[str, BrowserRequest, str, str]] = [
+    ("acam-get-post", _put(), "method-not-allowed", 'ResourceOptions(allow_methods=[..., "PUT"])'),
+    ("acah-other", _put("X-Token"), "header-not-allowed", 'allow_headers=[..., "X-Token"]'),
+    (
+        "acah-star",
+        BrowserRequest(PAGE, headers=(("Authorization", "t"),)),
+        "authorization-not-listed",
+        "allow_headers='*' never covers it.",
+    ),
+    (
+        "echo-acac-True",
+        BrowserRequest(PAGE, credentials=True),
+        "acac-invalid",
+        "makes the plugin send exactly 'true'",
+    ),
+    (
+        "private-network-refused",
+        BrowserRequest(PAGE, private_network=True),
+        "private-network-not-allowed",
+        "ResourceOptions(allow_private_network=True)",
+    ),
+    ("preflight-401", _put(), "preflight-status", "authentication included"),
+    ("preflight-no-acao", _put(), "acao-missing", "is among the origin keys of this route."),
+    ("no-cors", BrowserRequest(PAGE), "acao-missing", "this route has no CORS at all"),
+]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "request_", "rule", "fix"),
+    HAND_WRITTEN_FIXES,
+    ids=[f"{scenario}-{rule}" for scenario, _, rule, _ in HAND_WRITTEN_FIXES],
+)
+async def test_fix_for_hand_written_headers(
+    server: TestServer, scenario: str, request_: BrowserRequest, rule: str, fix: str
+) -> None:
+    report = await check(url(server, scenario), request_)
+    (problem,) = [p for p in report.problems if p.rule == rule]
+    general, said, plugin = problem.fix.partition(" With aiohttp_cors: ")
+    assert general and said, problem.fix
+    assert fix in plugin, problem.fix
+
+
 @pytest.mark.parametrize(
     ("body", "fix"),
     [
