@@ -20,7 +20,7 @@ ACAPN = "Access-Control-Allow-Private-Network"
 
 
 def test_module_imports_no_framework() -> None:
-    """browser_check is framework-free: stdlib plus the package's own pure header helpers."""
+    """The browser model is framework-free: stdlib plus the package's own pure header helpers."""
     tree = ast.parse(Path(bc.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in ast.walk(tree):
@@ -30,12 +30,91 @@ def test_module_imports_no_framework() -> None:
             imported.add("." * node.level + (node.module or ""))
     assert imported <= {
         "__future__",
+        "ipaddress",
         "re",
         "collections.abc",
         "dataclasses",
         "typing",
+        "urllib.parse",
         ".._core.headers",
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Origins as a browser sends them (#ascii-serialisation-of-an-origin)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "null",
+        "https://app.example.com",
+        "http://127.0.0.1:8080",
+        "http://localhost",
+        "https://xn--bcher-kva.example",
+        "http://[::1]:3000",
+        "http://[2001:db8::1]",
+        "https://a_b.example",
+        "chrome-extension://abcdefghijklmnop",
+        "http://page.example:65535",
+    ],
+)
+def test_origins_a_browser_sends(origin: str) -> None:
+    assert bc.origin_problem(origin) is None
+    assert bc.is_browser_origin(origin)
+
+
+# (origin, words of the message, the origin it suggests or None)
+BAD_ORIGINS: list[tuple[str, str, str | None]] = [
+    ("", "empty", None),
+    ("*", "pattern", None),
+    ("https://*.example.com", "pattern", None),
+    ("http://localhost:*", "pattern", None),
+    ("page.example", "no scheme", "https://page.example"),
+    ("//page.example", "no scheme", "https://page.example"),
+    ("http://page.example/", "trailing slash", "http://page.example"),
+    ("http://page.example/app", "path", "http://page.example"),
+    ("http://page.example?x=1", "query", "http://page.example"),
+    ("http://user@page.example", "user name or password", "http://page.example"),
+    ("HTTPS://X.example", "lower case", "https://x.example"),
+    ("http://Page.Example:8080", "lower case", "http://page.example:8080"),
+    ("https://bücher.example", "punycode", "https://xn--bcher-kva.example"),
+    ("http://page.example:80", "default port", "http://page.example"),
+    ("https://page.example:443", "default port", "https://page.example"),
+    ("wss://page.example:443", "default port", "wss://page.example"),
+    ("http://page.example:8080x", "port", None),
+    ("http://page.example:08080", "leading zeros", "http://page.example:8080"),
+    ("http://page.example:70000", "1 to 65535", None),
+    ("http://page.example:", "no port", "http://page.example"),
+    ("http://", "no host", None),
+    ("http://:8080", "no host", None),
+    ("1http://page.example", "invalid scheme", None),
+    ("http://[0:0::1]", "'::1'", None),
+    ("http://[::g]", "not an IPv6 address", None),
+    ("http://127.0.0.1.5", "not an IPv4 address", None),
+    ("http://a..example", "not a valid host name", None),
+    ("http://-a.example", "not a valid host name", None),
+    ("http://a b.example", "not a valid host name", None),
+]
+
+
+@pytest.mark.parametrize(("origin", "words", "suggested"), BAD_ORIGINS)
+def test_origins_a_browser_never_sends(origin: str, words: str, suggested: str | None) -> None:
+    problem = bc.origin_problem(origin)
+    assert problem is not None
+    assert not bc.is_browser_origin(origin)
+    assert words in problem
+    if suggested is not None:
+        assert problem.endswith(f"did you mean {suggested!r}?")
+    else:
+        assert "did you mean" not in problem
+
+
+@given(st.text(max_size=40))
+def test_origin_problem_never_raises(text: str) -> None:
+    problem = bc.origin_problem(text)
+    assert problem is None or problem
 
 
 # --------------------------------------------------------------------------------------------------

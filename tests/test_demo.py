@@ -6,6 +6,9 @@ The page itself runs in a real browser in tests/integration/test_browser_demo.py
 from __future__ import annotations
 
 import asyncio
+import configparser
+import fnmatch
+import importlib.resources
 import re
 import signal
 import socket
@@ -27,6 +30,7 @@ from aiohttp_cors._tools.demo import (
     bind_socket,
     build_demo_apps,
     render_page,
+    run_demo,
 )
 from aiohttp_cors._tools.doctor import check, format_report
 
@@ -123,18 +127,46 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     assert response.status == 200
     assert response.content_type == "text/html"
     html = await response.text()
-    assert f'const API = "{API}";' in html
-    # The battery in the page is the one DEMO_TESTS describes, with the same expectations.
-    battery = dict(re.findall(r'name: "([a-z-]+)", expected: "(allowed|blocked)"', html))
-    assert battery == DEMO_TESTS
+    assert f'<meta name="api-origin" content="{API}">' in html
     assert 'id="summary"' in html
+    assert '<script src="demo.js" defer></script>' in html
+    assert '<link rel="stylesheet" href="demo.css">' in html
+
+    script = await client.get("/demo.js")
+    assert script.status == 200
+    assert script.content_type == "text/javascript"
+    js = await script.text()
+    # The battery in the page is the one DEMO_TESTS describes, with the same expectations.
+    battery = dict(
+        re.findall(r'name: "([a-z-]+)", kind: "[a-z]+", expected: "(allowed|blocked)"', js)
+    )
+    assert battery == DEMO_TESTS
+    assert "document.querySelector('meta[name=\"api-origin\"]').content" in js
+
+    style = await client.get("/demo.css")
+    assert style.status == 200
+    assert style.content_type == "text/css"
     assert (await client.get("/favicon.ico")).status == 204
+    assert (await client.get("/index.html")).status == 404
 
 
 def test_render_page_escapes_the_origin() -> None:
-    html = render_page('http://x"</script><b>')
-    assert "</script><b>" not in html
-    assert 'const API = "http://x\\"<\\/script><b>";' in html
+    html = render_page('http://x"><script>alert(1)</script>')
+    assert "<script>alert" not in html
+    assert 'content="http://x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "__API_ORIGIN__" not in render_page(API)
+
+
+def test_the_page_is_package_data() -> None:
+    """Every file of the page is in the package and named by setup.cfg's package_data."""
+    page_files = importlib.resources.files("aiohttp_cors._tools") / "demo_page"
+    names = sorted(entry.name for entry in page_files.iterdir())
+    assert names == ["demo.css", "demo.js", "index.html"]
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    patterns = [p.strip() for p in config["options.package_data"]["aiohttp_cors"].split(",")]
+    for name in names:
+        assert any(fnmatch.fnmatch(f"_tools/demo_page/{name}", p) for p in patterns), name
 
 
 async def test_doctor_agrees_with_the_demo(aiohttp_server: ServerFactory) -> None:
@@ -232,7 +264,7 @@ async def test_demo_command_serves_and_stops_cleanly(signum: signal.Signals) -> 
         async with aiohttp.ClientSession() as session:
             async with session.get(page + "/") as response:
                 assert response.status == 200
-                assert f'const API = "{api}";' in await response.text()
+                assert f'<meta name="api-origin" content="{api}">' in await response.text()
             async with session.options(
                 api + "/api/items/1", headers=preflight("PUT", "content-type", origin=page)
             ) as response:
@@ -268,13 +300,45 @@ async def test_demo_command_bad_arguments(args: tuple[str, ...], message: str) -
     assert b"Traceback" not in stderr
 
 
-async def test_demo_command_port_in_use() -> None:
+@pytest.mark.parametrize("option", ["--page-port", "--api-port"])
+async def test_demo_command_port_in_use(option: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = await _start_demo("--api-port", str(port))
+        process = await _start_demo(option, str(port))
         _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 2
-    assert f"cannot listen on 127.0.0.1 port {port}" in stderr.decode()
-    assert b"Traceback" not in stderr
+    assert stderr.decode() == (
+        f"error: cannot listen on 127.0.0.1 port {port}: Address already in use\n"
+    )
+
+
+async def test_demo_command_same_port_twice() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await _start_demo("--page-port", str(port), "--api-port", str(port))
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert text.count("\n") == 1, text  # one line, no traceback
+    assert text.startswith(
+        f"error: the page and the API need two ports (two origins), but both are {port}"
+    )
+
+
+def test_bound_sockets_are_listening() -> None:
+    """A port is taken as soon as bind_socket returns, even for a socket with SO_REUSEADDR."""
+    first = bind_socket("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        with pytest.raises(DemoError, match=f"cannot listen on 127.0.0.1 port {port}"):
+            bind_socket("127.0.0.1", port)
+    finally:
+        first.close()
+
+
+def test_run_demo_refuses_one_port_for_both_origins() -> None:
+    with pytest.raises(DemoError, match="need two ports"):
+        run_demo("127.0.0.1", 8123, 8123)

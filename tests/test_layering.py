@@ -1,5 +1,6 @@
 """The layering of design.md: the pure CORS core imports nothing from aiohttp and nothing
-from the glue or the tools; the tools use only the core's header grammar and public names."""
+from the glue or the tools; the tools (aiohttp_cors.testing included) use only the core's header
+grammar and public names."""
 
 from __future__ import annotations
 
@@ -36,8 +37,14 @@ def test_pure_core_imports_no_aiohttp_and_no_glue(module: str) -> None:
 def test_tools_use_only_the_header_grammar_and_public_names(module: str) -> None:
     for name in imported_modules(PACKAGE / "_tools" / f"{module}.py"):
         if name.startswith(".."):
-            # TEMPORARY (restructuring in progress): the doctor still borrows origin checks.
-            allowed = {".._core.headers", ".._core.origins"} if module == "doctor" else set()
-            assert name in allowed | {".._core.headers"}, f"_tools/{module} imports {name}"
+            assert name == ".._core.headers", f"_tools/{module} imports {name}"
         elif name.startswith("aiohttp_cors"):
             assert name == "aiohttp_cors", f"_tools/{module} imports {name}"
+
+
+def test_testing_module_is_a_tool() -> None:
+    """aiohttp_cors.testing runs the doctor: it imports the tools, never the core or the glue."""
+    for name in imported_modules(PACKAGE / "testing.py"):
+        if name.startswith("."):
+            assert name.startswith("._tools."), f"testing imports {name}"
+        assert not name.startswith("aiohttp_cors"), f"testing imports {name}"

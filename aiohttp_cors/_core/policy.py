@@ -559,7 +559,7 @@ class ResourcePolicy:
                 )
             )
         if rule is None:
-            return _origin_refusal(table, origin)
+            return _origin_refusal(table, origin, method, routed)
         return rule.judge_preflight(origin, method, routed, request_headers, private_network)
 
     def handshake(
@@ -623,7 +623,11 @@ class ResourcePolicy:
         return ADMIT
 
 
-def _origin_refusal(table: OriginTable, origin: str) -> PreflightAnswer:
+def _origin_refusal(table: OriginTable, origin: str, method: str, routed: bool) -> PreflightAnswer:
+    """No rule admits *origin* for *method*.  For a method served only by routes without
+    CORS, 0.8.1 said the method was not allowed (nothing enabled it for CORS)."""
+    if not routed:
+        return _method_refusal(method, origin)
     if table.empty:
         return _NO_ORIGINS
     return refuse_preflight(f"{PREFLIGHT_FAILED}origin '{printable(origin)}' is not allowed")
@@ -645,5 +649,5 @@ async def _preflight_after(
 ) -> PreflightAnswer:
     rule = await pending
     if rule is None:
-        return _origin_refusal(table, origin)
+        return _origin_refusal(table, origin, method, routed)
     return rule.judge_preflight(origin, method, routed, request_headers, private_network)

@@ -6,7 +6,10 @@ It answers three questions a browser answers for every ``fetch()`` in ``cors`` m
 
 * does this request need a CORS preflight (:func:`preflight_reasons`, :func:`needs_preflight`);
 * does the preflight response let the request through (:func:`check_preflight`);
-* may the page read the actual response, and which of its headers (:func:`check_actual`).
+* may the page read the actual response, and which of its headers (:func:`check_actual`);
+
+and one about the page: is this an origin a browser could send (:func:`origin_problem`). That
+check is the model's own, not the plugin's: what judges the plugin must not share its decisions.
 
 Response headers are passed as a sequence of ``(name, value)`` pairs, in the order received, so
 that a header sent twice stays visible. Each failed rule comes back as a :class:`Problem` that
@@ -16,10 +19,12 @@ https://fetch.spec.whatwg.org/.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from .._core.headers import (
     ACAC,
@@ -50,12 +55,14 @@ __all__ = [
     "check_actual",
     "check_preflight",
     "extract_list",
+    "is_browser_origin",
     "is_forbidden_method",
     "is_forbidden_request_header",
     "is_safelisted_request_header",
     "is_token",
     "needs_preflight",
     "normalize_method",
+    "origin_problem",
     "preflight_reasons",
     "preflight_request_headers",
     "unsafe_request_header_names",
@@ -123,6 +130,132 @@ _UNSAFE_VALUE_CHARS = frozenset('"():<>?@[\\]{}\x7f') | frozenset(
 _LANGUAGE_VALUE_RE = re.compile(r"[0-9A-Za-z *,\-.;=]*")
 _DIGITS_RE = re.compile(r"[0-9]*")
 _DELTA_SECONDS_RE = re.compile(r"[0-9]+")
+
+
+# --------------------------------------------------------------------------------------------------
+# Origins
+# --------------------------------------------------------------------------------------------------
+
+# The port a URL of these schemes leaves out of its origin (#default-port).
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+_SCHEME_RE = re.compile(r"[a-z][a-z0-9+.\-]*")
+_PORT_RE = re.compile(r"[1-9][0-9]{0,4}")
+_DOMAIN_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")
+_IPV4_LIKE_RE = re.compile(r"[0-9.]+")
+_EXAMPLE_ORIGIN = "'https://app.example.com'"
+
+
+def _likely_origin(text: str) -> str | None:
+    """The serialized origin a browser would send for a page at ``text``, when one can be
+    guessed (scheme and host lower-cased, punycode, default port dropped, path cut off)."""
+    candidate = text.strip()
+    if "://" not in candidate:
+        candidate = "https://" + candidate.lstrip("/")
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname  # lower-cased by urlsplit
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not host or not _SCHEME_RE.fullmatch(scheme) or "*" in host:
+        return None
+    if ":" in host:
+        try:
+            host = f"[{ipaddress.IPv6Address(host).compressed}]"
+        except ValueError:
+            return None
+    elif not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    shown_port = "" if port is None or port == _DEFAULT_PORTS.get(scheme) else f":{port}"
+    return f"{scheme}://{host}{shown_port}"
+
+
+def _host_problem(host: str) -> str | None:
+    """What is wrong with the host of an origin, as a browser would serialize it."""
+    if host.startswith("["):
+        address = host[1:-1] if host.endswith("]") else ""
+        try:
+            compressed = ipaddress.IPv6Address(address).compressed
+        except ValueError:
+            return f"{host!r} is not an IPv6 address"
+        if compressed != address:
+            return f"browsers write the IPv6 address {address!r} as {compressed!r}"
+        return None
+    if _IPV4_LIKE_RE.fullmatch(host) and not host.endswith("."):
+        try:
+            canonical = str(ipaddress.IPv4Address(host))
+        except ValueError:
+            return f"{host!r} is not an IPv4 address"
+        return None if canonical == host else f"browsers write this address as {canonical!r}"
+    if len(host) > 253 or not all(_DOMAIN_LABEL_RE.fullmatch(label) for label in host.split(".")):
+        return f"{host!r} is not a valid host name"
+    return None
+
+
+def origin_problem(origin: str) -> str | None:
+    """Why ``origin`` is not a value a browser sends in ``Origin``, or None when it is one.
+
+    A browser sends the literal ``null`` (opaque origins) or a serialized origin:
+    ``scheme://host`` plus ``:port`` unless the port is the scheme's default, in lower case,
+    the host in punycode, no path, no trailing slash (#ascii-serialisation-of-an-origin). The
+    message names the mistake and, where it can be guessed, the origin meant.
+    """
+    if origin == "null":
+        return None
+    if not origin:
+        return f"the origin is empty: give the page's origin, such as {_EXAMPLE_ORIGIN}"
+    if "*" in origin:
+        return (
+            f"origin {origin!r} is a pattern; give the one origin a page would send, "
+            f"such as {_EXAMPLE_ORIGIN}"
+        )
+    likely = _likely_origin(origin)
+    hint = f": did you mean {likely!r}?" if likely is not None and likely != origin else ""
+    scheme, sep, rest = origin.partition("://")
+    if not sep:
+        return f"origin {origin!r} has no scheme (an origin is scheme://host[:port]){hint}"
+    if rest.endswith("/") and not any(char in rest[:-1] for char in "/?#"):
+        return f"origin {origin!r} has a trailing slash; an origin has none{hint}"
+    if any(char in rest for char in "/?#"):
+        return f"origin {origin!r} has a path, query or fragment; an origin has none{hint}"
+    if "@" in rest:
+        return f"origin {origin!r} has a user name or password; an origin has none{hint}"
+    if not origin.isascii():
+        return f"origin {origin!r} is not ASCII; browsers send the host in punycode{hint}"
+    if origin != origin.lower():
+        return (
+            f"origin {origin!r} has upper-case letters; browsers send origins in lower case{hint}"
+        )
+    if not _SCHEME_RE.fullmatch(scheme):
+        return f"origin {origin!r} has an invalid scheme {scheme!r}"
+    host, port = rest, ""
+    if not rest.endswith("]") and ":" in rest:
+        host, _, port = rest.rpartition(":")
+    if not host:
+        return f"origin {origin!r} has no host"
+    if rest.endswith(":"):
+        return f"origin {origin!r} ends with ':' but has no port{hint}"
+    if port:
+        if not _PORT_RE.fullmatch(port) or int(port) > 65535:
+            return (
+                f"origin {origin!r} has the port {port!r}; a port is a number from 1 to 65535 "
+                f"without leading zeros{hint}"
+            )
+        if int(port) == _DEFAULT_PORTS.get(scheme):
+            return f"origin {origin!r} names the default port, which browsers leave out{hint}"
+    problem = _host_problem(host)
+    if problem is not None:
+        return f"origin {origin!r} is not one a browser sends: {problem}"
+    return None
+
+
+def is_browser_origin(origin: str) -> bool:
+    """Whether a browser could send ``origin`` in an ``Origin`` header."""
+    return origin_problem(origin) is None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -558,7 +691,7 @@ def _cors_check(headers: Sequence[Header], request: BrowserRequest, stage: Stage
                     "Access-Control-Allow-Credentials header.",
                     "Send 'Access-Control-Allow-Credentials: true'"
                     + (" on the preflight answer too" if stage == "preflight" else "")
-                    + " (aiohttp_cors: ResourceOptions(allow_credentials=True)).",
+                    + ".",
                 )
             )
         elif acac != "true":
@@ -621,10 +754,7 @@ def _method_problems(
         f"The request method {method!r} is not in Access-Control-Allow-Methods "
         f"(the preflight lists {_quoted(_values(headers, ACAM)) if methods else 'nothing'})."
     )
-    fix = (
-        f"Add {method!r} to Access-Control-Allow-Methods, spelled exactly as the page sends it "
-        "(aiohttp_cors: allow_methods=[...] or a route for that method)."
-    )
+    fix = f"Add {method!r} to Access-Control-Allow-Methods, spelled exactly as the page sends it."
     if any(m.upper() == method.upper() for m in methods):
         message += (
             " Methods are compared case-sensitively, and browsers upper-case only DELETE, GET, "
@@ -659,8 +789,7 @@ def _header_problems(
                     if "*" in allowed_lower
                     else f" (the preflight lists {listed})."
                 ),
-                "Add 'authorization' to Access-Control-Allow-Headers explicitly "
-                "(aiohttp_cors: allow_headers=('Authorization', ...)).",
+                "Add 'authorization' to Access-Control-Allow-Headers explicitly.",
             )
         )
     if "*" in allowed_lower and not request.credentials:
@@ -684,8 +813,7 @@ def _header_problems(
                 "header-not-allowed",
                 "preflight",
                 message,
-                f"Add {', '.join(missing)} to Access-Control-Allow-Headers "
-                "(aiohttp_cors: allow_headers=(...)), or stop sending "
+                f"Add {', '.join(missing)} to Access-Control-Allow-Headers, or stop sending "
                 f"{'them' if several else 'it'} from the page.",
             )
         )
@@ -702,9 +830,8 @@ def _preflight_status_problem(status: int, headers: Sequence[Header], body: str)
         message += f" The server said: {_shorten(said, 200)!r}."
     if said.startswith("CORS preflight request failed"):
         fix = (
-            "The CORS configuration refused it, for the reason above: allow that origin, "
-            "method or header on this route (aiohttp_cors: the origin keys, allow_methods, "
-            "allow_headers)."
+            "The server's CORS configuration refused it, for the reason above: allow that "
+            "origin, method or header on this route."
         )
     elif 300 <= status <= 399:
         fix = (
@@ -714,13 +841,13 @@ def _preflight_status_problem(status: int, headers: Sequence[Header], body: str)
     elif status in (401, 403) and not _values(headers, ACAO):
         fix = (
             "Let preflights through before authentication, authorization or a firewall: a "
-            "browser sends them without cookies or Authorization. With aiohttp_cors, enable "
-            "CORS on this route (cors.add) so the plugin answers the OPTIONS request first."
+            "browser sends them without cookies or Authorization, so answer OPTIONS requests "
+            "that carry Origin and Access-Control-Request-Method first."
         )
     elif status in (404, 405, 501):
         fix = (
-            "Nothing answers OPTIONS at this URL; enable CORS on this route "
-            "(aiohttp_cors: cors.add(route, {...})) so preflights are answered with 200."
+            "Nothing answers OPTIONS at this URL: answer preflights to this route with 200 "
+            "and the CORS headers."
         )
     else:
         fix = "Answer the preflight with a 2xx status (200 or 204) and the CORS headers."
@@ -792,8 +919,7 @@ def check_preflight(
                         else f"has 'Access-Control-Allow-Private-Network: {_shorten(acapn)}' "
                         "instead of 'true'."
                     ),
-                    "Send 'Access-Control-Allow-Private-Network: true' on the preflight "
-                    "(aiohttp_cors: ResourceOptions(allow_private_network=True)).",
+                    "Send 'Access-Control-Allow-Private-Network: true' on the preflight.",
                 )
             )
 
@@ -876,10 +1002,7 @@ def check_actual(status: int, headers: Sequence[Header], request: BrowserRequest
             else:
                 listed = _quoted(_values(headers, ACEH)) or "nothing"
                 message += f" (it lists {listed}), so the page cannot read it."
-            fix = (
-                f"Add {wanted} to Access-Control-Expose-Headers "
-                "(aiohttp_cors: expose_headers=(...))."
-            )
+            fix = f"Add {wanted} to Access-Control-Expose-Headers."
         problems.append(Problem("header-hidden", stage, message, fix, "hidden"))
 
     acao = _values(headers, ACAO)

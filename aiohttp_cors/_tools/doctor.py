@@ -3,7 +3,9 @@
 :func:`check` decides whether a browser would send a preflight, sends it the way a browser does,
 checks it, sends the actual request (if the preflight let it through), checks that, and returns
 a :class:`Report`: the verdict, every failed rule in plain words with the header values seen, and
-a suggested fix. The rules themselves live in :mod:`aiohttp_cors.browser_check`.
+a suggested fix. The browser's rules live in :mod:`.browser`; :mod:`.advice` turns each failed
+rule into the change to make with aiohttp_cors. :mod:`aiohttp_cors.testing` runs this same check
+against a test client.
 
 Deliberate simplifications: no cookie jar (pass cookies explicitly), no HTTP cache, no preflight
 cache, and redirects are reported instead of followed.
@@ -21,7 +23,7 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from .._core.origins import OriginKeyError, parse_origin_key
+from .advice import advise
 from .browser import (
     MAX_AGE_CAPS,
     BrowserRequest,
@@ -34,10 +36,19 @@ from .browser import (
     is_forbidden_method,
     is_forbidden_request_header,
     is_token,
+    origin_problem,
     preflight_request_headers,
 )
 
-__all__ = ["CheckError", "Exchange", "Report", "check", "format_report", "validate"]
+__all__ = [
+    "CheckError",
+    "CheckInputError",
+    "Exchange",
+    "Report",
+    "check",
+    "format_report",
+    "validate",
+]
 
 DEFAULT_TIMEOUT = 10.0
 _TEXT_BODY_TYPE = "text/plain;charset=UTF-8"
@@ -46,6 +57,10 @@ _BAD_VALUE_CHARS = frozenset("\r\n\x00")
 
 class CheckError(Exception):
     """The check could not be made: bad input, or the server could not be reached."""
+
+
+class CheckInputError(CheckError, ValueError):
+    """The input is not something a page could ask a browser for; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +139,6 @@ class Report:
     def hidden_headers(self) -> tuple[str, ...]:
         return self.actual.verdict.hidden_headers if self.actual is not None else ()
 
-    @property
-    def exit_code(self) -> int:
-        """0 when allowed (and every requested header readable), 1 otherwise."""
-        return 0 if self.ok else 1
-
     def to_dict(self) -> dict[str, object]:
         request = self.request
         return {
@@ -158,49 +168,42 @@ def _url_origin(url: URL) -> str:
 def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> URL:
     """Check that ``request`` is something a page could ask a browser for; return the parsed URL.
 
-    Raises :class:`CheckError` with a one-line explanation otherwise.
+    Raises :class:`CheckInputError` with a one-line explanation otherwise.
     """
     try:
         parsed = URL(url)
     except (ValueError, TypeError) as exc:
-        raise CheckError(f"invalid URL {url!r}: {exc}") from None
+        raise CheckInputError(f"invalid URL {url!r}: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise CheckError(f"URL {url!r} must be an absolute http:// or https:// URL")
+        raise CheckInputError(f"URL {url!r} must be an absolute http:// or https:// URL")
     if parsed.user is not None or parsed.password is not None:
-        raise CheckError(f"URL {url!r} has credentials in it, which fetch() refuses")
+        raise CheckInputError(f"URL {url!r} has credentials in it, which fetch() refuses")
 
     origin = request.origin
-    if origin != "null":
-        if "*" in origin:
-            raise CheckError(
-                f"origin {origin!r} is a pattern; give the one origin a page would send, "
-                "such as 'https://app.example.com'"
-            )
-        try:
-            parse_origin_key(origin)  # without '*', only an exact serialized origin passes
-        except OriginKeyError as exc:
-            raise CheckError(str(exc)) from None
-        if origin == _url_origin(parsed):
-            raise CheckError(
-                f"the page origin {origin} is the URL's own origin: the request is same-origin "
-                "and a browser applies no CORS check"
-            )
+    problem = origin_problem(origin)
+    if problem is not None:
+        raise CheckInputError(problem)
+    if origin == _url_origin(parsed):
+        raise CheckInputError(
+            f"the page origin {origin} is the URL's own origin: the request is same-origin "
+            "and a browser applies no CORS check"
+        )
 
     method = request.method
     if not is_token(method):
-        raise CheckError(f"method {method!r} is not a valid HTTP method name")
+        raise CheckInputError(f"method {method!r} is not a valid HTTP method name")
     if is_forbidden_method(method):
-        raise CheckError(f"fetch() refuses the method {method!r} (CONNECT, TRACE and TRACK)")
+        raise CheckInputError(f"fetch() refuses the method {method!r} (CONNECT, TRACE and TRACK)")
     if body is not None and request.wire_method in ("GET", "HEAD"):
-        raise CheckError(f"fetch() refuses a body with {request.wire_method}")
+        raise CheckInputError(f"fetch() refuses a body with {request.wire_method}")
 
     for name, value in request.headers:
         if not is_token(name):
-            raise CheckError(f"header name {name!r} is not a valid HTTP header name")
+            raise CheckInputError(f"header name {name!r} is not a valid HTTP header name")
         if _BAD_VALUE_CHARS.intersection(value):
-            raise CheckError(f"header {name} has a line break or NUL in its value")
+            raise CheckInputError(f"header {name} has a line break or NUL in its value")
         if is_forbidden_request_header(name, value):
-            raise CheckError(
+            raise CheckInputError(
                 f"a page cannot set the header {name!r}: fetch() drops it"
                 + (
                     " (send cookies with --cookie and --credentials)"
@@ -210,7 +213,7 @@ def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> U
             )
     for name in request.read_headers:
         if not is_token(name):
-            raise CheckError(f"header name {name!r} is not a valid HTTP header name")
+            raise CheckInputError(f"header name {name!r} is not a valid HTTP header name")
     return parsed
 
 
@@ -269,6 +272,7 @@ async def _exchange(
         if stage == "preflight"
         else check_actual(status, got, request)
     )
+    verdict = advise(verdict, request, url.path, excerpt)
     return Exchange(stage, method, str(url), tuple(sent), status, reason, got, verdict, excerpt)
 
 
@@ -298,21 +302,24 @@ async def check(
     body: str | None = None,
     cookies: Sequence[tuple[str, str]] = (),
     timeout: float = DEFAULT_TIMEOUT,
+    connector: aiohttp.BaseConnector | None = None,
 ) -> Report:
     """Do what a browser does for ``fetch(url, ...)`` from a page on ``request.origin``.
 
     ``cookies`` stand in for the browser's cookie jar: they go with the actual request only, and
-    only with ``request.credentials``. Raises :class:`CheckError` when the input is not something a
-    page could ask for, or when the server cannot be reached.
+    only with ``request.credentials``. ``connector`` (borrowed, never closed) is how to reach the
+    server, e.g. a test client's; by default the doctor makes its own. Raises
+    :class:`CheckInputError` when the input is not something a page could ask for, and
+    :class:`CheckError` when the server cannot be reached.
     """
     target = validate(url, request, body=body)
     if cookies and not request.credentials:
-        raise CheckError("cookies are sent only with credentials: add --credentials")
+        raise CheckInputError("cookies are sent only with credentials: add --credentials")
     for name, value in cookies:
         if not is_token(name) or any(c in value for c in ";\r\n\x00"):
-            raise CheckError(f"invalid cookie {name}={value}")
+            raise CheckInputError(f"invalid cookie {name}={value}")
     if not 0 < timeout < float("inf"):
-        raise CheckError("the timeout must be a positive number of seconds")
+        raise CheckInputError("the timeout must be a positive number of seconds")
     if body is not None and not any(n.lower() == "content-type" for n, _ in request.headers):
         # fetch() labels a string body itself; the label is safelisted.
         request = replace(request, headers=(*request.headers, ("Content-Type", _TEXT_BODY_TYPE)))
@@ -322,6 +329,8 @@ async def check(
     actual: Exchange | None = None
     notes: list[str] = []
     session = aiohttp.ClientSession(
+        connector=connector,
+        connector_owner=connector is None,
         cookie_jar=aiohttp.DummyCookieJar(),
         timeout=aiohttp.ClientTimeout(total=timeout),
         request_class=_wire_method_request_class(request.wire_method),

@@ -15,17 +15,21 @@ The pieces:
 Every assertion helper puts the browser console (Chromium's CORS error text) and the request
 logs of all servers of the test into its failure message.
 
-The doctor cross-check: after every ``fetch()`` and XHR a scenario runs through :class:`Page`,
+The cross-checks: after every ``fetch()`` and XHR a scenario runs through :class:`Page`,
 the CORS doctor (:func:`aiohttp_cors._tools.doctor.check`) makes the same request -- URL, page
 origin, method, headers, body, credentials mode, the cookies Chromium holds for the URL, the
-headers the scenario reads -- and the call fails unless the doctor's allowed/blocked verdict is
-Chromium's (readable vs TypeError / XHR error event) and, when allowed, the headers the
-scenario reads are readable for both alike. The doctor's requests carry aiohttp's client User-
-Agent, so the request log keeps them apart (:meth:`Server.doctor_requests`): what scenarios
-assert about the log is exactly what the browser sent. The cases where the comparison means
-nothing are listed in :func:`doctor_exclusion` (the one place for the rules) or excluded at the
-call site with ``doctor_skip="reason"``; all are counted in :class:`CrossCheckTally`, printed
-at the end of the session."""
+headers the scenario reads -- and so does :func:`aiohttp_cors.testing.check`, through a client
+with the members of pytest-aiohttp's ``TestClient`` it uses (:class:`PoolClient`: the server's
+URL, and a session whose cookie jar holds Chromium's cookies).  The call fails unless each
+one's allowed/blocked verdict is Chromium's (readable vs TypeError / XHR error event) and, when
+allowed, the headers the scenario reads are readable for both alike.  Their requests carry
+aiohttp's client User-Agent, so the request log keeps them apart
+(:meth:`Server.doctor_requests`): what scenarios assert about the log is exactly what the
+browser sent.  The cases where the comparison means nothing are listed in
+:func:`doctor_exclusion` (the one place for the rules, the same for both) or excluded at the
+call site with ``doctor_skip="reason"``; all are counted in :class:`CrossCheckTally` (the
+doctor's) and its ``testing`` tally, printed at the end of the session.
+"""
 
 from __future__ import annotations
 
@@ -33,10 +37,11 @@ import asyncio
 import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+import aiohttp
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict
@@ -45,6 +50,8 @@ from yarl import URL
 
 from aiohttp_cors._tools.browser import BrowserRequest, normalize_method
 from aiohttp_cors._tools.doctor import CheckError, Report, check, format_report
+from aiohttp_cors.testing import CorsVerdict
+from aiohttp_cors.testing import check as testing_check
 
 T = TypeVar("T")
 
@@ -418,10 +425,14 @@ def chromium_verdict(result: JsResult) -> str | None:
     return None
 
 
-@dataclass
-class CrossCheckTally:
-    """How the doctor cross-checks of a session went; printed in the terminal summary."""
+TESTING_CHECK = "aiohttp_cors.testing.check"
 
+
+@dataclass
+class CheckerTally:
+    """How the cross-checks of one checker went."""
+
+    name: str = "doctor"
     agreed: int = 0
     disagreed: int = 0
     excluded: Counter[str] = field(default_factory=Counter)
@@ -429,8 +440,11 @@ class CrossCheckTally:
     def exclude(self, reason: str) -> None:
         self.excluded[reason] += 1
 
-    def summary(self) -> str:
-        text = f"doctor cross-checks: {self.agreed} agreed, {sum(self.excluded.values())} excluded"
+    def line(self) -> str:
+        text = (
+            f"{self.name} cross-checks: {self.agreed} agreed, "
+            f"{sum(self.excluded.values())} excluded"
+        )
         if self.excluded:
             reasons = "; ".join(f"{count} x {reason}" for reason, count in self.excluded.items())
             text += f" ({reasons})"
@@ -439,22 +453,76 @@ class CrossCheckTally:
         return text
 
 
+@dataclass
+class CrossCheckTally(CheckerTally):
+    """The doctor's cross-checks of a session, and in ``testing`` those of
+    :func:`aiohttp_cors.testing.check`; :meth:`summary` ends the terminal summary."""
+
+    testing: CheckerTally = field(default_factory=lambda: CheckerTally(TESTING_CHECK))
+
+    def exclude_both(self, reason: str) -> None:
+        self.exclude(reason)
+        self.testing.exclude(reason)
+
+    def summary(self) -> str:
+        return f"{self.line()}\n{self.testing.line()}"
+
+
 def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
 
 
-def _disagreement(result: JsResult, report: Report, chromium: str | None) -> str:
+def _checker(tally: CheckerTally) -> str:
+    """How messages name the checker of ``tally``: "the doctor" or the testing function."""
+    return "the doctor" if tally.name == "doctor" else tally.name
+
+
+def _disagreement(
+    result: JsResult, report: Report, chromium: str | None, tally: CheckerTally
+) -> str:
     console = "\n".join(f"    {line}" for line in result.cors_console_errors) or "    (none)"
     failed = [p for p in report.problems if p.kind != "warning"]
     rules = "\n".join(f"    [{p.stage}] {p.rule}: {p.message}" for p in failed) or "    (none)"
     said = chromium or f"no CORS verdict ({result.error!r})"
+    who = _checker(tally)
     return (
-        f"doctor cross-check: Chromium says {said}, the doctor says {report.verdict}\n"
+        f"{tally.name} cross-check: Chromium says {said}, {who} says {report.verdict}\n"
         f"Chromium's CORS console message(s):\n{console}\n"
-        f"the doctor's failed rules:\n{rules}\n"
-        f"the doctor's report:\n{_indent(format_report(report))}\n"
+        f"{who}'s failed rules:\n{rules}\n"
+        f"{who}'s report:\n{_indent(format_report(report))}\n"
         f"the browser call: {result.describe()}"
     )
+
+
+@dataclass
+class PoolClient:
+    """The members of pytest-aiohttp's ``TestClient`` that :func:`aiohttp_cors.testing.check`
+    uses, for a server of the pool: ``make_url`` and a ``session``."""
+
+    root: URL
+    session: aiohttp.ClientSession
+
+    def make_url(self, path: str) -> URL:
+        return self.root.join(URL(path))
+
+
+async def _testing_verdict(
+    target: URL, request: BrowserRequest, body: str | None, cookies: Sequence[tuple[str, str]]
+) -> CorsVerdict:
+    """:func:`aiohttp_cors.testing.check` on ``request``, with Chromium's cookies in the jar."""
+    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: the servers are on IP addresses
+    jar.update_cookies(list(cookies), response_url=target)
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        return await testing_check(
+            PoolClient(target.origin(), session),
+            str(target.relative()),
+            origin=request.origin,
+            method=request.method,
+            headers=request.headers,
+            credentials=request.credentials,
+            read_headers=request.read_headers,
+            body=body,
+        )
 
 
 _FETCH_JS = """
@@ -580,15 +648,16 @@ class Page:
         read_headers: Sequence[str],
         skip: str | None,
     ) -> None:
-        """Make the same request with the doctor, after the browser made it; fail the call when
-        their allowed/blocked verdicts differ, or (both allowed) the readable ones among the
-        headers the scenario reads.  See the module docstring."""
+        """Make the same request with the doctor, then with aiohttp_cors.testing.check, after
+        the browser made it; fail the call when an allowed/blocked verdict differs from
+        Chromium's, or (both allowed) the readable ones among the headers the scenario reads.
+        See the module docstring."""
         if skip is not None:
-            self.tally.exclude(f"excluded by the scenario: {skip}")
+            self.tally.exclude_both(f"excluded by the scenario: {skip}")
             return
         target = self._absolute(result.url)
         if target.origin() == URL(self.origin).origin():
-            self.tally.exclude(EXCLUDED_SAME_ORIGIN)
+            self.tally.exclude_both(EXCLUDED_SAME_ORIGIN)
             return
         request = BrowserRequest(
             self.origin,
@@ -597,45 +666,69 @@ class Page:
             credentials=credentials,
             read_headers=tuple(read_headers),
         )
+        cookies = cookies if credentials else ()
+        self._compare(
+            self.tally,
+            result,
+            read_headers,
+            lambda: check(str(target), request, body=body, cookies=cookies),
+        )
+        self._compare(
+            self.tally.testing,
+            result,
+            read_headers,
+            lambda: self._report_of(_testing_verdict(target, request, body, cookies)),
+        )
+
+    @staticmethod
+    async def _report_of(verdict: Coroutine[Any, Any, CorsVerdict]) -> Report:
+        return (await verdict).report
+
+    def _compare(
+        self,
+        tally: CheckerTally,
+        result: JsResult,
+        read_headers: Sequence[str],
+        checking: Callable[[], Coroutine[Any, Any, Report]],
+    ) -> None:
+        """Run one checker on the server loop and compare its verdict with Chromium's."""
         logged = [len(server.requests()) for server in self.pool.servers]
         self.doctor_running = True
         try:
-            report = self.pool.loop.run(
-                check(str(target), request, body=body, cookies=cookies if credentials else ())
-            )
+            report = self.pool.loop.run(checking())
         except CheckError as exc:
-            self.tally.disagreed += 1
+            tally.disagreed += 1
             raise AssertionError(
-                f"doctor cross-check: the doctor could not check the request: {exc}\n"
-                f"the browser call: {result.describe()}"
+                f"{tally.name} cross-check: {_checker(tally)} could not check the request: "
+                f"{exc}\nthe browser call: {result.describe()}"
             ) from None
         finally:
             self.doctor_running = False
         assert [len(server.requests()) for server in self.pool.servers] == logged, (
-            "doctor cross-check: the doctor's requests leaked into the request log "
+            f"{tally.name} cross-check: its requests leaked into the request log "
             f"(User-Agent is not {DOCTOR_USER_AGENT!r}?)\n{self.pool.describe()}"
         )
         reason = doctor_exclusion(result, report)
         if reason is not None:
-            self.tally.exclude(reason)
+            tally.exclude(reason)
             return
         chromium = chromium_verdict(result)
         if chromium != report.verdict:
-            self.tally.disagreed += 1
-            raise AssertionError(_disagreement(result, report, chromium))
+            tally.disagreed += 1
+            raise AssertionError(_disagreement(result, report, chromium, tally))
         if chromium == "allowed" and report.actual is not None and read_headers:
             # Allowed by both: the headers the scenario reads must be readable for both alike.
             readable = {h.lower() for h in report.actual.verdict.readable_headers}
-            doctor_reads = sorted(h for h in read_headers if h.lower() in readable)
+            checker_reads = sorted(h for h in read_headers if h.lower() in readable)
             chromium_reads = sorted(h for h in read_headers if result.headers.get(h) is not None)
-            if doctor_reads != chromium_reads:
-                self.tally.disagreed += 1
+            if checker_reads != chromium_reads:
+                tally.disagreed += 1
                 raise AssertionError(
-                    f"doctor cross-check: of {sorted(read_headers)}, Chromium lets the page read "
-                    f"{chromium_reads}, the doctor {doctor_reads}\n"
-                    + _disagreement(result, report, chromium)
+                    f"{tally.name} cross-check: of {sorted(read_headers)}, Chromium lets the "
+                    f"page read {chromium_reads}, {_checker(tally)} {checker_reads}\n"
+                    + _disagreement(result, report, chromium, tally)
                 )
-        self.tally.agreed += 1
+        tally.agreed += 1
 
     def _finish(self, kind: str, url: str, raw: Mapping[str, Any] | None) -> JsResult:
         if raw is None:
@@ -742,7 +835,7 @@ class Page:
 
     def websocket(self, url: str, message: str = "ping") -> JsResult:
         raw = self.driver.execute_async_script(_WS_JS, url, message)
-        self.tally.exclude(EXCLUDED_WEBSOCKET)
+        self.tally.exclude_both(EXCLUDED_WEBSOCKET)
         return self._finish("websocket", url, raw)
 
 

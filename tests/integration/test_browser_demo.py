@@ -3,8 +3,8 @@
 * The demo page (``python -m aiohttp_cors demo``) runs its battery in a real browser; every row
   must end with the outcome the page expects.
 * The doctor claims to do what a browser does: for each server scenario of tests/test_doctor.py,
-  Chromium's fetch() must reach the expected verdict, and (through the harness's cross-check of
-  every fetch) the doctor must agree with it.
+  Chromium's fetch() must reach the expected verdict, and (through the harness's cross-checks of
+  every fetch) the doctor and aiohttp_cors.testing.check must agree with it.
 """
 
 from __future__ import annotations
@@ -61,6 +61,23 @@ def test_demo_page_outcomes(browser: WebDriver, server_loop: ServerLoop) -> None
         )
         assert expected == DEMO_TESTS
         assert outcomes == DEMO_TESTS, explanations
+        # One text per kind of outcome: a fetch() the browser blocked, a handshake the server
+        # refused, a call that went through.
+        texts = {
+            row.get_attribute("data-test"): row.find_element(By.CSS_SELECTOR, ".explanation").text
+            for row in rows
+        }
+        for name in ("preflight-refused-header", "credentials-not-allowed", "refused-origin"):
+            assert "fetch() rejected (TypeError: " in texts[name], explanations
+            assert texts[name].endswith("the browser hid the response from the page."), name
+        refused = texts["websocket-refused-origin"]
+        assert "fetch()" not in refused, refused
+        assert refused.startswith("The server refused the handshake with 403"), refused
+        assert "the connection failed before it opened, close code 1006" in refused, refused
+        assert texts["websocket"].startswith("The socket opened and answered 'echo: ping'.")
+        assert "fetch()" not in texts["websocket"]
+        for name in ("simple-get", "preflight-put", "exposed-header"):
+            assert "rejected" not in texts[name], texts[name]
         summary = browser.find_element(By.ID, "summary")
         assert summary.get_attribute("data-unexpected") == "0"
         assert "as expected" in summary.text
@@ -106,6 +123,7 @@ def test_doctor_agrees_with_chromium(
     # the harness must have compared the two rather than excluded the case.
     api = servers.start(make_app())
     agreed = page.tally.agreed
+    testing_agreed = page.tally.testing.agreed
     result = page.fetch(
         api.url(f"/s/{scenario}"),
         method=request_.method,
@@ -116,3 +134,4 @@ def test_doctor_agrees_with_chromium(
     browser_verdict = "allowed" if result.ok else "blocked"
     assert browser_verdict == verdict, result.describe()
     assert page.tally.agreed == agreed + 1, result.describe()
+    assert page.tally.testing.agreed == testing_agreed + 1, result.describe()

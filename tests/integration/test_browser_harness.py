@@ -3,9 +3,9 @@
 They prove the plumbing measures what the scenarios claim: a response without CORS headers is
 blocked with a TypeError and a console error, a hand-written ACAO makes it readable, a
 preflight is seen by the server before the actual request, and cookies reach the API server.
-The last ones prove the doctor cross-check: it repeats the browser's request (cookies
-included) outside the request log, fails the call when the verdicts differ, and counts what it
-excludes.
+The last ones prove the cross-checks of the doctor and aiohttp_cors.testing.check: they repeat
+the browser's request (cookies included) outside the request log, fail the call when the
+verdicts differ, and count what they exclude.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def test_control_doctor_repeats_the_request_outside_the_log(
     api = servers.start(_hand_cors_app(page.origin))
     page.set_cookie("session", "doctor")
     agreed = page.tally.agreed
+    testing_agreed = page.tally.testing.agreed
 
     res = page.fetch(
         api.url("/api"), method="PUT", headers={"X-Custom": "1"}, credentials="include", body="b"
@@ -144,18 +145,23 @@ def test_control_doctor_repeats_the_request_outside_the_log(
 
     res.assert_readable(200, "PUT ok")
     assert page.tally.agreed == agreed + 1
-    # The scenario's log holds the browser's requests only; the doctor's are kept apart.
+    assert page.tally.testing.agreed == testing_agreed + 1
+    # The scenario's log holds the browser's requests only; the doctor's and then
+    # aiohttp_cors.testing.check's are kept apart.
     assert_calls(api, [("OPTIONS", "/api"), ("PUT", "/api")], res)
     assert all(seen.header("User-Agent") != DOCTOR_USER_AGENT for seen in api.requests())
-    doctor = api.doctor_requests()
-    assert [(seen.method, seen.path) for seen in doctor] == [("OPTIONS", "/api"), ("PUT", "/api")]
-    preflight, actual = doctor
-    assert_seen_header(preflight, "Access-Control-Request-Headers", "x-custom", res)
-    assert_seen_header(preflight, "Cookie", None, res)
-    assert_seen_header(actual, "Origin", page.origin, res)
-    assert_seen_header(actual, "Cookie", "session=doctor", res)
-    assert_seen_header(actual, "X-Custom", "1", res)
-    assert_seen_header(actual, "User-Agent", DOCTOR_USER_AGENT, res)
+    checks = api.doctor_requests()
+    assert [(seen.method, seen.path) for seen in checks] == [
+        ("OPTIONS", "/api"),
+        ("PUT", "/api"),
+    ] * 2
+    for preflight, actual in (checks[:2], checks[2:]):
+        assert_seen_header(preflight, "Access-Control-Request-Headers", "x-custom", res)
+        assert_seen_header(preflight, "Cookie", None, res)
+        assert_seen_header(actual, "Origin", page.origin, res)
+        assert_seen_header(actual, "Cookie", "session=doctor", res)
+        assert_seen_header(actual, "X-Custom", "1", res)
+        assert_seen_header(actual, "User-Agent", DOCTOR_USER_AGENT, res)
 
 
 def _allows_from_the_second_request(allowed_origin: str) -> web.Application:

@@ -1,0 +1,296 @@
+"""Fix lines that name the change to make in an aiohttp_cors configuration.
+
+The browser model (:mod:`.browser`) says which rule failed and what any server must send. The
+doctor checks servers built with this plugin most of all, so for each failed rule this module
+adds the exact change to make with it: the option and the value to add
+(``ResourceOptions(allow_methods=[..., "PUT"])``), the origin key to add to the config passed to
+``cors.add(...)`` or ``setup(app, defaults=...)``, or the ``cors.add(route, ...)`` call for a
+route without CORS.
+
+When a preflight was refused with one of the plugin's 403 texts (``CORS preflight request
+failed: ...``, kept word for word from aiohttp-cors 0.8.1), the server is this plugin or 0.8.1,
+and the text names the reason: the fix then says only what to change in the configuration.
+The texts are read from the response, never imported: the referee shares no code with the
+plugin's decisions. Every name in a fix is a public one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from .._core.headers import ACAH, NEVER_EXPOSED_RESPONSE_HEADERS
+from .browser import BrowserRequest, Header, Problem, Verdict, extract_list
+
+__all__ = ["advise"]
+
+_REFUSED = "CORS preflight request failed: "
+_METHOD_REFUSED_RE = re.compile(r"request method '(.+)' is not allowed for '(.*)' origin")
+_HEADERS_REFUSED_RE = re.compile(r"headers are not allowed: (.+)")
+_ORIGIN_REFUSED_RE = re.compile(r"origin '(.*)' is not allowed")
+_NO_ORIGINS = "no origins are allowed"
+_PRIVATE_NETWORK_REFUSED_RE = re.compile(r"private network access is not allowed for '(.*)' origin")
+_NOT_CONFIGURED = "CORS is not configured"
+_NOT_FROM_A_BROWSER = (
+    "origin header is not specified",
+    "'Access-Control-Request-Method' header is not specified",
+    "the request has more than one Origin header",
+)
+
+
+def _quote(value: str) -> str:
+    """A Python string literal for ``value``, as a user would write it in their config."""
+    return json.dumps(value)
+
+
+def _where(origin: str) -> str:
+    return (
+        f"in the options for the origin key {_quote(origin)} (the config passed to "
+        "cors.add(...) for this route, or setup(app, defaults=...))"
+    )
+
+
+def _add_to(option: str, values: Sequence[str], origin: str) -> str:
+    listed = ", ".join(_quote(v) for v in values)
+    return f"ResourceOptions({option}=[..., {listed}]) {_where(origin)}"
+
+
+def _options_needed(request: BrowserRequest) -> str:
+    """The ResourceOptions(...) that lets ``request`` through on a route added with cors.add()."""
+    arguments: list[str] = []
+    if request.credentials:
+        arguments.append("allow_credentials=True")
+    headers = _page_spelling(request, request.unsafe_header_names)
+    if headers:
+        arguments.append(f"allow_headers=[{', '.join(_quote(h) for h in headers)}]")
+    if request.read_headers:
+        exposed = ", ".join(_quote(h) for h in request.read_headers)
+        arguments.append(f"expose_headers=[{exposed}]")
+    if request.private_network:
+        arguments.append("allow_private_network=True")
+    return f"ResourceOptions({', '.join(arguments)})"
+
+
+def _enable_cors(request: BrowserRequest, path: str) -> str:
+    return (
+        f"cors.add(route, {{{_quote(request.origin)}: {_options_needed(request)}}}) for the "
+        f"route that serves {path} (or cors.add(route) with that origin key in "
+        "setup(app, defaults=...))"
+    )
+
+
+def _page_spelling(request: BrowserRequest, names: Sequence[str]) -> list[str]:
+    """``names`` (any letter case) as the page spells them in its request headers."""
+    spelled = {name.lower(): name for name, _ in request.headers}
+    return [spelled.get(name.lower(), name) for name in names]
+
+
+def _has_vary_origin(seen: Sequence[Header]) -> bool:
+    return any(
+        name.lower() == "vary" and "origin" in (item.strip().lower() for item in value.split(","))
+        for name, value in seen
+    )
+
+
+def _has_cors_headers(seen: Sequence[Header]) -> bool:
+    return any(name.lower().startswith("access-control-") for name, _ in seen)
+
+
+# --------------------------------------------------------------------------------------------------
+# A preflight refused with one of the plugin's 403 texts
+# --------------------------------------------------------------------------------------------------
+
+
+def _refusal_fix(reason: str, request: BrowserRequest, path: str) -> str | None:
+    """The configuration change for a refusal text (without its prefix), if it is known."""
+    origin = request.origin
+    if match := _METHOD_REFUSED_RE.fullmatch(reason):
+        method = match.group(1)
+        fix = (
+            f"Allow {method} for this origin on this route: "
+            f"{_add_to('allow_methods', [method], origin)}. With allow_methods=None (the "
+            "default), a preflight may ask only for the methods of routes passed to "
+            f"cors.add(), so cors.add() the {method} route of {path} instead."
+        )
+        if method != method.upper():
+            fix += (
+                f" Methods are compared case-sensitively: if the route is for "
+                f"{method.upper()}, make the page send {_quote(method.upper())}."
+            )
+        return fix
+    if match := _HEADERS_REFUSED_RE.fullmatch(reason):
+        names = _page_spelling(request, [n.strip() for n in match.group(1).split(",")])
+        return (
+            f"Allow {'these request headers' if len(names) > 1 else 'this request header'}: "
+            f"{_add_to('allow_headers', names, origin)}, or stop sending "
+            f"{'them' if len(names) > 1 else 'it'} from the page."
+        )
+    if _ORIGIN_REFUSED_RE.fullmatch(reason):
+        return (
+            f"Add the origin key {_quote(origin)} to the config of this route: "
+            f"cors.add(route, {{{_quote(origin)}: ResourceOptions(...)}}) or "
+            f"setup(app, defaults={{{_quote(origin)}: ResourceOptions(...)}}); a pattern key "
+            "(such as 'https://*.example.com') or a function may cover it too. If you meant to "
+            "allow it already, compare the spelling: scheme, 'www.', port, no trailing slash."
+        )
+    if reason == _NO_ORIGINS:
+        return (
+            "This route was passed to cors.add() without a config and setup() got no "
+            f"defaults, so no origin is allowed: give one of them the origin key, "
+            f"cors.add(route, {{{_quote(origin)}: ResourceOptions(...)}}) or "
+            f"setup(app, defaults={{{_quote(origin)}: ResourceOptions(...)}})."
+        )
+    if _PRIVATE_NETWORK_REFUSED_RE.match(reason):
+        return (
+            "Allow Private Network Access for this origin: "
+            f"ResourceOptions(allow_private_network=True) {_where(origin)}."
+        )
+    if reason == _NOT_CONFIGURED:
+        return (
+            "The view's application has no CORS: call aiohttp_cors.setup(app) on the "
+            "application that serves it (or on a parent application) and cors.add() its route."
+        )
+    if reason.startswith(_NOT_FROM_A_BROWSER):
+        return (
+            "A browser always sends one Origin and an Access-Control-Request-Method with a "
+            "preflight: something between the page and the server (a proxy, a gateway) "
+            "changed those headers."
+        )
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Every other failed rule: what the plugin's options say
+# --------------------------------------------------------------------------------------------------
+
+Advisor = Callable[[Problem, Verdict, BrowserRequest, str], str | None]
+
+
+def _missing_acao(problem: Problem, verdict: Verdict, request: BrowserRequest, path: str) -> str:
+    if _has_cors_headers(verdict.seen):
+        return f"make sure {_quote(request.origin)} is among the origin keys of this route."
+    if problem.stage == "preflight":
+        return (
+            "the route's own OPTIONS handler answered this preflight; "
+            + _enable_cors(request, path)
+            + " makes the plugin answer preflights first (your handler keeps plain OPTIONS "
+            "requests)."
+        )
+    if _has_vary_origin(verdict.seen):
+        return (
+            "the response varies on Origin, so CORS is on for this route, but "
+            f"{_quote(request.origin)} matches none of its origin keys: add it, "
+            f"cors.add(route, {{{_quote(request.origin)}: ResourceOptions(...)}}) or in "
+            "setup(app, defaults=...)."
+        )
+    return "this route has no CORS at all; enable it: " + _enable_cors(request, path) + "."
+
+
+def _preflight_status(
+    problem: Problem, verdict: Verdict, request: BrowserRequest, path: str
+) -> str | None:
+    if verdict.status in (404, 405, 501):
+        return "enable CORS on the route, so the plugin answers its preflights: " + (
+            _enable_cors(request, path) + "."
+        )
+    if verdict.status in (401, 403) and not _has_cors_headers(verdict.seen):
+        return (
+            "CORS-enabled routes get their preflights answered before any middleware, "
+            "authentication included: " + _enable_cors(request, path) + "."
+        )
+    return None
+
+
+def _method_not_allowed(
+    problem: Problem, verdict: Verdict, request: BrowserRequest, path: str
+) -> str:
+    return _add_to("allow_methods", [request.wire_method], request.origin) + "."
+
+
+def _header_not_allowed(
+    problem: Problem, verdict: Verdict, request: BrowserRequest, path: str
+) -> str:
+    try:
+        allowed = {h.lower() for h in extract_list(verdict.seen, ACAH) or ()}
+    except ValueError:  # reported as acah-invalid
+        allowed = set()
+    missing = [n for n in request.unsafe_header_names if n != "authorization" and n not in allowed]
+    return _add_to("allow_headers", _page_spelling(request, missing), request.origin) + "."
+
+
+def _authorization(problem: Problem, verdict: Verdict, request: BrowserRequest, path: str) -> str:
+    return (
+        _add_to("allow_headers", _page_spelling(request, ["authorization"]), request.origin)
+        + "; allow_headers='*' never covers it."
+    )
+
+
+def _credentials(problem: Problem, verdict: Verdict, request: BrowserRequest, path: str) -> str:
+    return f"ResourceOptions(allow_credentials=True) {_where(request.origin)}."
+
+
+def _credentials_invalid(
+    problem: Problem, verdict: Verdict, request: BrowserRequest, path: str
+) -> str:
+    return (
+        f"ResourceOptions(allow_credentials=True) {_where(request.origin)} makes the plugin "
+        "send exactly 'true'; do not set the header in the handler or a proxy."
+    )
+
+
+def _private_network(problem: Problem, verdict: Verdict, request: BrowserRequest, path: str) -> str:
+    return f"ResourceOptions(allow_private_network=True) {_where(request.origin)}."
+
+
+def _hidden(header: str, request: BrowserRequest) -> str | None:
+    if header.lower() in NEVER_EXPOSED_RESPONSE_HEADERS:
+        return None
+    return _add_to("expose_headers", [header], request.origin) + "."
+
+
+_ADVISORS: dict[str, Advisor] = {
+    "acao-missing": _missing_acao,
+    "preflight-status": _preflight_status,
+    "method-not-allowed": _method_not_allowed,
+    "header-not-allowed": _header_not_allowed,
+    "authorization-not-listed": _authorization,
+    "acac-missing": _credentials,
+    "acac-invalid": _credentials_invalid,
+    "private-network-not-allowed": _private_network,
+}
+
+
+def _with_plugin_fix(problem: Problem, extra: str | None) -> Problem:
+    if extra is None:
+        return problem
+    return replace(problem, fix=f"{problem.fix} With aiohttp_cors: {extra}")
+
+
+def _advise_problem(
+    problem: Problem, verdict: Verdict, request: BrowserRequest, path: str, body: str
+) -> Problem:
+    said = " ".join(body.split())
+    if problem.rule == "preflight-status" and said.startswith(_REFUSED):
+        fix = _refusal_fix(said.removeprefix(_REFUSED), request, path)
+        return problem if fix is None else replace(problem, fix=fix)
+    advisor = _ADVISORS.get(problem.rule)
+    return _with_plugin_fix(problem, advisor(problem, verdict, request, path) if advisor else None)
+
+
+def advise(verdict: Verdict, request: BrowserRequest, path: str, body: str = "") -> Verdict:
+    """``verdict`` with each problem's fix naming the change to make with aiohttp_cors.
+
+    ``path`` names the route in the fixes; ``body`` is the start of the response body, where
+    the plugin says why it refused a preflight.
+    """
+    # The model reports one header-hidden problem per hidden header, in the same order.
+    hidden = iter(verdict.hidden_headers)
+    problems = tuple(
+        _with_plugin_fix(p, _hidden(next(hidden), request))
+        if p.rule == "header-hidden"
+        else _advise_problem(p, verdict, request, path, body)
+        for p in verdict.problems
+    )
+    return replace(verdict, problems=problems)
