@@ -12,18 +12,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # --------------------------------------------------------------------------------------
-# The CORS setup every contender is given.
+# The two CORS configurations every contender is given.
 # --------------------------------------------------------------------------------------
 
 ORIGIN = "https://page.example"
 REFUSED_ORIGIN = "https://evil.example"
 API_PATH = "/api"
-EXPOSE_HEADERS = ("X-Request-Id",)
 ALLOW_HEADERS = ("Content-Type", "X-Request-Id")
 MAX_AGE = 600
 PREFLIGHT_METHOD = "PUT"
 # Mixed case on purpose: the API contract says the answer is lower-cased.
 PREFLIGHT_REQUEST_HEADERS = "Content-Type, X-Request-Id"
+# The hostile preflight of the security issue: 8,190 bytes of Access-Control-Request-Headers,
+# exactly aiohttp's default limit for one header field (max_field_size), naming a header
+# that configuration (a) does not allow.
+HOSTILE_REQUEST_HEADERS = "a," * 4095
 BODY = b"ok"
 
 # Headers every benchmark request carries (a modest, browser-like request).
@@ -38,9 +41,68 @@ NO_ORIGIN = "no_origin"
 ALLOWED = "allowed"
 REFUSED = "refused"
 PREFLIGHT = "preflight"
+# A preflight whose Access-Control-Request-Headers is HOSTILE_REQUEST_HEADERS.
+HOSTILE = "hostile"
 # A plain GET carrying the preflight's headers: the bare app's reference for a preflight.
 PREFLIGHT_REF = "preflight_ref"
+# A plain GET carrying the hostile preflight's headers: aiohttp's own cost of them.
+HOSTILE_REF = "hostile_ref"
 REQUEST_KINDS = (NO_ORIGIN, ALLOWED, REFUSED, PREFLIGHT)
+PREFLIGHT_KINDS = (PREFLIGHT, HOSTILE)
+
+
+@dataclass(frozen=True)
+class CorsSetup:
+    """One configuration passed to ``cors.add`` for every route: ``{key: ResourceOptions(
+    **options)}`` for each key of ``origins`` (unless a scaling case replaces the keys)."""
+
+    name: str
+    title: str
+    origins: tuple[str, ...]
+    allow_headers: str | tuple[str, ...]
+    max_age: int | None
+    allow_credentials: bool = True
+    expose_headers: str | tuple[str, ...] = "*"
+    # Request kinds that exist under this configuration ("*" refuses no origin).
+    kinds: tuple[str, ...] = REQUEST_KINDS
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of ``ResourceOptions``."""
+        opts: dict[str, Any] = {
+            "allow_credentials": self.allow_credentials,
+            "expose_headers": self.expose_headers,
+            "allow_headers": self.allow_headers,
+        }
+        if self.max_age is not None:
+            opts["max_age"] = self.max_age
+        return opts
+
+    def describe(self) -> str:
+        opts = ", ".join(
+            f"{k}={v!r}" if not isinstance(v, tuple) else f"{k}=({', '.join(map(repr, v))})"
+            for k, v in self.options().items()
+        )
+        keys = ", ".join(f"{o!r}" for o in self.origins)
+        return f"{{{keys}: ResourceOptions({opts})}}"
+
+
+# (a) The issue's configuration: one trusted origin, credentials, every header exposed.
+ONE_ORIGIN = "one-origin"
+# (b) aiohttp-cors 0.8.1's README configuration: every origin, with credentials.
+STAR = "star"
+SETUPS: dict[str, CorsSetup] = {
+    ONE_ORIGIN: CorsSetup(
+        ONE_ORIGIN, "(a) one origin", (ORIGIN,), allow_headers=ALLOW_HEADERS, max_age=MAX_AGE
+    ),
+    STAR: CorsSetup(
+        STAR,
+        "(b) 0.8.1 README '*'",
+        ("*",),
+        allow_headers="*",
+        max_age=None,
+        kinds=(NO_ORIGIN, ALLOWED, PREFLIGHT),
+    ),
+}
 
 
 def exact_origins(n: int) -> list[str]:
@@ -66,7 +128,7 @@ def wildcard_refused_origin(n: int) -> str:
 class AppSpec:
     """The application under test: ``n_routes`` resources (GET + PUT each), the one that is
     requested, API_PATH, added last; every route is passed to ``cors.add`` with a mapping
-    from each of ``origins`` to the standard ResourceOptions.
+    from each of ``origins`` to the ResourceOptions of configuration ``setup``.
 
     ``hook`` replaces the CORS package on the contender side for the reference cases:
     ``"cors"`` (the package), ``"noop-middleware"`` or ``"noop-signal"`` (aiohttp's own
@@ -75,14 +137,19 @@ class AppSpec:
     n_routes: int = 1
     origins: tuple[str, ...] = (ORIGIN,)
     hook: str = "cors"
+    setup: str = ONE_ORIGIN
 
     @property
     def cors(self) -> bool:
         return self.hook == "cors"
 
+    @property
+    def cors_setup(self) -> CorsSetup:
+        return SETUPS[self.setup]
+
     def key(self) -> str:
         n = len(self.origins)
-        return f"{self.hook}:routes={self.n_routes},origins={n}:{self.origins[-1]}"
+        return f"{self.hook}:{self.setup}:routes={self.n_routes},origins={n}:{self.origins[-1]}"
 
 
 @dataclass(frozen=True)
@@ -93,7 +160,7 @@ class RequestSpec:
 
     @property
     def method(self) -> str:
-        return "OPTIONS" if self.kind == PREFLIGHT else "GET"
+        return "OPTIONS" if self.kind in PREFLIGHT_KINDS else "GET"
 
     def headers(self) -> list[tuple[str, str]]:
         """Request headers except Host."""
@@ -101,9 +168,11 @@ class RequestSpec:
         if self.kind != NO_ORIGIN:
             assert self.origin is not None
             hdrs.append(("Origin", self.origin))
-        if self.kind in (PREFLIGHT, PREFLIGHT_REF):
+        if self.kind in (PREFLIGHT, PREFLIGHT_REF, HOSTILE, HOSTILE_REF):
             hdrs.append(("Access-Control-Request-Method", PREFLIGHT_METHOD))
-            hdrs.append(("Access-Control-Request-Headers", PREFLIGHT_REQUEST_HEADERS))
+            hostile = self.kind in (HOSTILE, HOSTILE_REF)
+            acrh = HOSTILE_REQUEST_HEADERS if hostile else PREFLIGHT_REQUEST_HEADERS
+            hdrs.append(("Access-Control-Request-Headers", acrh))
         return hdrs
 
     def bare_reference(self) -> RequestSpec:
@@ -111,7 +180,13 @@ class RequestSpec:
         against a bare GET carrying the same headers)."""
         if self.kind == PREFLIGHT:
             return RequestSpec(PREFLIGHT_REF, self.origin, self.path)
+        if self.kind == HOSTILE:
+            return RequestSpec(HOSTILE_REF, self.origin, self.path)
         return self
+
+    def normal_preflight(self) -> RequestSpec:
+        """The well-formed preflight a hostile one is compared with."""
+        return RequestSpec(PREFLIGHT, self.origin, self.path)
 
     def raw(self, host: str = "127.0.0.1:8080") -> bytes:
         lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
@@ -119,15 +194,32 @@ class RequestSpec:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
 
+# How a case is measured (the sides timed in turn, in the same process).
+VS_FLOOR = "floor"  # bare app, floor app, contender
+VS_BARE = "bare"  # bare app, contender (the reference hooks)
+VS_PREFLIGHT = "preflight"  # contender: a normal preflight, the hostile one; bare app
+
+# The ratios a case reports: numerator side / denominator side.
+RATIOS: dict[str, tuple[tuple[str, str], ...]] = {
+    VS_FLOOR: (("cors", "floor"), ("cors", "bare"), ("floor", "bare")),
+    VS_BARE: (("cors", "bare"),),
+    VS_PREFLIGHT: (("hostile", "normal"), ("hostile", "bare")),
+}
+
+
 @dataclass(frozen=True)
 class Case:
-    """One in-process measurement: the contender app vs the bare app (same routes)."""
+    """One in-process measurement: the contender app vs its baselines (same routes)."""
 
     id: str
-    group: str  # basic | routes | origins | patterns
+    group: str  # basic | security | reference | routes | origins | patterns
     size: int  # the scaled dimension (1 for basic)
     app: AppSpec
     request: RequestSpec
+    compare: str = VS_FLOOR
+    # Timed requests per side relative to the run's --requests (the targets' cases get
+    # more, the slow hostile preflight fewer).
+    weight: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,7 +227,7 @@ class Case:
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Case:
         a = data["app"]
-        app = AppSpec(int(a["n_routes"]), tuple(a["origins"]), str(a["hook"]))
+        app = AppSpec(int(a["n_routes"]), tuple(a["origins"]), str(a["hook"]), str(a["setup"]))
         r = data["request"]
         return Case(
             str(data["id"]),
@@ -143,6 +235,8 @@ class Case:
             int(data["size"]),
             app,
             RequestSpec(str(r["kind"]), r["origin"], str(r["path"])),
+            str(data["compare"]),
+            float(data["weight"]),
         )
 
 
@@ -162,6 +256,12 @@ FULL_SIZES = Sizes(
 )
 QUICK_SIZES = Sizes(routes=(10, 100), origins=(1, 10), patterns=(1, 10), startup_routes=500)
 
+# Weight of the cases the floor targets are judged on.
+TARGET_WEIGHT = 2
+# Weight of the hostile preflight: it may cost ~100x a normal one, and its target (2x) needs
+# no fine resolution.
+HOSTILE_WEIGHT = 0.1
+
 
 def basic_request(kind: str) -> RequestSpec:
     if kind == NO_ORIGIN:
@@ -171,14 +271,34 @@ def basic_request(kind: str) -> RequestSpec:
     return RequestSpec(kind, ORIGIN)
 
 
+def basic_case_id(setup: str, kind: str) -> str:
+    return f"{setup}/{kind}"
+
+
 def inproc_plan(sizes: Sizes, with_patterns: bool, with_reference: bool) -> list[Case]:
-    cases = [
-        Case(f"basic/{kind}", "basic", 1, AppSpec(), basic_request(kind)) for kind in REQUEST_KINDS
-    ]
+    cases: list[Case] = []
+    for setup in SETUPS.values():
+        app = AppSpec(origins=setup.origins, setup=setup.name)
+        for kind in setup.kinds:
+            case_id = basic_case_id(setup.name, kind)
+            cases.append(Case(case_id, "basic", 1, app, basic_request(kind), weight=TARGET_WEIGHT))
+    cases.append(
+        Case(
+            basic_case_id(ONE_ORIGIN, HOSTILE),
+            "security",
+            1,
+            AppSpec(),
+            basic_request(HOSTILE),
+            VS_PREFLIGHT,
+            HOSTILE_WEIGHT,
+        )
+    )
     if with_reference:
         for hook in ("noop-middleware", "noop-signal"):
             req = basic_request(NO_ORIGIN)
-            cases.append(Case(f"reference/{hook}", "reference", 1, AppSpec(hook=hook), req))
+            cases.append(
+                Case(f"reference/{hook}", "reference", 1, AppSpec(hook=hook), req, VS_BARE)
+            )
     for n in sizes.routes:
         for kind in (ALLOWED, PREFLIGHT):
             cases.append(
@@ -232,6 +352,9 @@ class Response:
         values = self._lower.get(name.lower())
         return None if not values else ", ".join(values)
 
+    def names(self) -> set[str]:
+        return set(self._lower)
+
 
 def parse_http_response(data: bytes) -> Response:
     """Parse one complete HTTP/1.1 response with a Content-Length body."""
@@ -245,6 +368,36 @@ def parse_http_response(data: bytes) -> Response:
         name, _, value = line.partition(":")
         headers.append((name.strip(), value.strip()))
     return Response(int(parts[1]), headers, body)
+
+
+def response_fingerprint(data: bytes) -> tuple[bytes, tuple[bytes, ...], bytes]:
+    """(status line, sorted raw header lines without ``Date``, body) of one response: two
+    responses with equal fingerprints send the same bytes except the clock (and the order
+    of their header lines)."""
+    head, _, body = bytes(data).partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    kept = sorted(line for line in lines if not line.lower().startswith(b"date:"))
+    return status, tuple(kept), body
+
+
+def fingerprint_diff(
+    want: tuple[bytes, tuple[bytes, ...], bytes], got: tuple[bytes, tuple[bytes, ...], bytes]
+) -> str:
+    """What differs between two fingerprints, for an error message ('' when equal)."""
+    problems: list[str] = []
+    if want[0] != got[0]:
+        problems.append(f"status line {got[0]!r} instead of {want[0]!r}")
+    missing = sorted(set(want[1]) - set(got[1]))
+    extra = sorted(set(got[1]) - set(want[1]))
+    if missing:
+        problems.append(f"missing header lines {missing!r}")
+    if extra:
+        problems.append(f"extra header lines {extra!r}")
+    if not missing and not extra and want[1] != got[1]:
+        problems.append("header lines repeated a different number of times")
+    if want[2] != got[2]:
+        problems.append(f"body {got[2][:100]!r} instead of {want[2][:100]!r}")
+    return "; ".join(problems)
 
 
 def _token_set(value: str | None, *, lower: bool = True) -> set[str]:
@@ -262,14 +415,32 @@ CORS_RESPONSE_HEADERS = (
     "Access-Control-Allow-Headers",
     "Access-Control-Max-Age",
 )
+# Response headers a browser always lets a page read (the CORS-safelisted response-header
+# names): listing them in Access-Control-Expose-Headers is useless.
+SAFELISTED_RESPONSE_HEADERS = frozenset(
+    {
+        "cache-control",
+        "content-language",
+        "content-length",
+        "content-type",
+        "expires",
+        "last-modified",
+        "pragma",
+    }
+)
+# Headers of the benchmark handler's response that expose_headers="*" must expose.
+EXPOSED_BY_STAR = frozenset({"date", "server"})
 
 
-def check_response(req: RequestSpec, cors: bool, strict: bool, resp: Response) -> list[str]:
+def check_response(
+    req: RequestSpec, setup: CorsSetup | None, strict: bool, resp: Response
+) -> list[str]:
     """Return the list of problems with ``resp`` (empty when it is right).
 
-    ``cors``: the app has CORS enabled on the resource (False for the bare app).
+    ``setup``: the CORS configuration of the resource (None for the bare app).
     ``strict``: also check what this package promises beyond aiohttp-cors 0.8.1
-    (``Vary: Origin`` on actual responses, lower-cased Access-Control-Allow-Headers).
+    (``Vary: Origin`` on every answer, lower-cased Access-Control-Allow-Headers, no
+    safelisted names in Access-Control-Expose-Headers).
     """
     problems: list[str] = []
 
@@ -283,19 +454,43 @@ def check_response(req: RequestSpec, cors: bool, strict: bool, resp: Response) -
         if got != expected:
             problems.append(f"{name}: expected {expected!r}, got {got!r}")
 
-    if resp.status != 200:
-        problems.append(f"status: expected 200, got {resp.status}")
-    if not cors:
+    def status(expected: int) -> None:
+        if resp.status != expected:
+            problems.append(f"status: expected {expected}, got {resp.status}")
+
+    def body(expected: bytes) -> None:
+        if resp.body != expected:
+            problems.append(f"body: expected {expected!r}, got {resp.body[:100]!r}")
+
+    def vary_origin() -> None:
+        if strict and "origin" not in _token_set(resp.get("Vary")):
+            problems.append(f"Vary lacks Origin: {resp.get('Vary')!r}")
+
+    if setup is None:
+        status(200)
         absent(*CORS_RESPONSE_HEADERS)
-        if resp.body != BODY:
-            problems.append(f"body: expected {BODY!r}, got {resp.body[:100]!r}")
+        body(BODY)
+        return problems
+
+    if req.kind == HOSTILE:
+        # Refused (a header that is not allowed), cleanly: a 403 that grants nothing.
+        status(403)
+        absent(*CORS_RESPONSE_HEADERS)
+        vary_origin()
         return problems
 
     if req.kind == PREFLIGHT:
         assert req.origin is not None
+        status(200)
+        body(b"")
+        vary_origin()
         equal("Access-Control-Allow-Origin", req.origin)
-        equal("Access-Control-Allow-Credentials", "true")
-        equal("Access-Control-Max-Age", str(MAX_AGE))
+        if setup.allow_credentials:
+            equal("Access-Control-Allow-Credentials", "true")
+        if setup.max_age is None:
+            absent("Access-Control-Max-Age")
+        else:
+            equal("Access-Control-Max-Age", str(setup.max_age))
         methods = _token_set(resp.get("Access-Control-Allow-Methods"), lower=False)
         if PREFLIGHT_METHOD not in {m.upper() for m in methods}:
             problems.append(f"Access-Control-Allow-Methods lacks {PREFLIGHT_METHOD}: {methods}")
@@ -310,20 +505,30 @@ def check_response(req: RequestSpec, cors: bool, strict: bool, resp: Response) -
         absent("Access-Control-Expose-Headers")
         return problems
 
-    if resp.body != BODY:
-        problems.append(f"body: expected {BODY!r}, got {resp.body[:100]!r}")
-    if strict and "origin" not in _token_set(resp.get("Vary")):
-        problems.append(f"Vary lacks Origin: {resp.get('Vary')!r}")
+    status(200)
+    body(BODY)
+    vary_origin()
     absent("Access-Control-Allow-Methods", "Access-Control-Allow-Headers")
     absent("Access-Control-Max-Age")
     if req.kind == ALLOWED:
         assert req.origin is not None
         equal("Access-Control-Allow-Origin", req.origin)
-        equal("Access-Control-Allow-Credentials", "true")
+        if setup.allow_credentials:
+            equal("Access-Control-Allow-Credentials", "true")
         got = resp.get("Access-Control-Expose-Headers")
-        if _token_set(got) != {h.lower() for h in EXPOSE_HEADERS}:
+        exposed = _token_set(got)
+        if setup.expose_headers == "*":
+            # With credentials a literal '*' exposes nothing: the names must be listed.
+            if not exposed.issuperset(EXPOSED_BY_STAR) or "*" in exposed or "set-cookie" in exposed:
+                problems.append(
+                    f"Access-Control-Expose-Headers: expected the response's header names "
+                    f"(at least {sorted(EXPOSED_BY_STAR)}), got {got!r}"
+                )
+            elif strict and exposed & SAFELISTED_RESPONSE_HEADERS:
+                problems.append(f"Access-Control-Expose-Headers lists safelisted names: {got!r}")
+        elif exposed != {h.lower() for h in setup.expose_headers}:
             problems.append(
-                f"Access-Control-Expose-Headers: expected {EXPOSE_HEADERS}, got {got!r}"
+                f"Access-Control-Expose-Headers: expected {setup.expose_headers}, got {got!r}"
             )
     else:  # no Origin, or a refused one: no CORS grant at all
         absent(
