@@ -103,6 +103,8 @@ class CompiledPolicies:
     """What the compiler produced for one application tree."""
 
     policies: dict[web.AbstractResource | None, ResourcePolicy]
+    #: The same policies by route (the plugin's own OPTIONS routes included).
+    by_route: dict[web.AbstractRoute, ResourcePolicy]
     #: Policy for the router's own 404/405 answers in app-wide mode, else None.
     router_errors: ResourcePolicy | None
     #: Where router errors get it (app-wide mode's scope).
@@ -351,15 +353,17 @@ class PolicyCompiler:
         # Resources registered here but living in a router this app does not reach.
         groups.extend([resource] for resource in registered if resource not in seen)
         policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
+        by_route: dict[web.AbstractRoute, ResourcePolicy] = {}
         intercept_needed = False
         for group in groups:
             policy = self._build_policy(group, problems)
             if policy is None:
                 continue
-            for resource in group:
-                policies[resource] = policy
             if not self._ensure_options_route(group):
                 intercept_needed = True
+            for resource in group:
+                policies[resource] = policy
+                by_route.update((route, policy) for route in resource)
         problems.raise_if_any()
         router_errors = None
         if self._scope.enabled:
@@ -370,7 +374,7 @@ class PolicyCompiler:
                 preflight_tables={},
                 strict=self._strict,
             )
-        return CompiledPolicies(policies, router_errors, self._scope, intercept_needed)
+        return CompiledPolicies(policies, by_route, router_errors, self._scope, intercept_needed)
 
     def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
         """Make OPTIONS requests to the path reach the plugin's preflight handler.

@@ -96,21 +96,17 @@ def preflight_response(answer: PreflightAnswer) -> PreflightResponse:
 
 def apply_actual(answer: ActualAnswer, origins: Sequence[str], headers: CIMultiDict[str]) -> None:
     """Write an actual-response answer into the response's headers."""
-    if answer.vary_origin:
-        vary = headers.get(VARY)
-        if vary is None:
-            headers[VARY] = "Origin"
-        elif vary != "Origin":
-            merged = vary_with(headers.getall(VARY), "Origin")
-            if merged is not None:
-                headers[VARY] = merged
+    if answer.vary_origin and headers.setdefault(VARY, "Origin") != "Origin":
+        merged = vary_with(headers.getall(VARY), "Origin")
+        if merged is not None:
+            headers[VARY] = merged
     for name in answer.remove_headers:
         if name in headers:
             del headers[name]
     if answer.reflect_origin:
         headers[ACAO] = origins[0]
-    for name, value in answer.set_headers:
-        headers[name] = value
+    if answer.set_headers:
+        headers.update(answer.set_headers)
     if answer.expose_all is not None:
         exposed = answer.expose_all.value_for(tuple(headers.keys()))
         if exposed is not None:
@@ -153,21 +149,28 @@ class RequestHooks:
     def __init__(self, compile_policies: Callable[[], CompiledPolicies]) -> None:
         self._compile_policies = compile_policies
         self._compiled: CompiledPolicies | None = None
+        # The compiled policies by route: the one look-up every response costs.
+        self._by_route: Mapping[web.AbstractRoute, ResourcePolicy] | None = None
         self.middleware = self._make_middleware()
 
     def reset(self) -> None:
         """Forget the compiled policies (the configuration changed before start)."""
-        self._compiled = None
+        self._compiled = self._by_route = None
 
     def compiled(self) -> CompiledPolicies:
         """The compiled policies (compiled now for an app used without being started)."""
         if self._compiled is None:
             self._compiled = self._compile_policies()
+            self._by_route = self._compiled.by_route
         return self._compiled
 
+    def _routes(self) -> Mapping[web.AbstractRoute, ResourcePolicy]:
+        by_route = self._by_route
+        return by_route if by_route is not None else self.compiled().by_route
+
     def policy_of(self, request: web.Request) -> ResourcePolicy | None:
-        """The policy of the resource the request matched, if CORS is enabled on it."""
-        return self.compiled().policies.get(request.match_info.route.resource)
+        """The policy of the route the request matched, if CORS is enabled on it."""
+        return self._routes().get(request.match_info.route)
 
     def _router_error_policy(
         self, request: web.Request, compiled: CompiledPolicies
@@ -216,10 +219,12 @@ class RequestHooks:
     async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
         if type(response) in _OWN_RESPONSES:
             return
-        compiled = self._compiled or self.compiled()
-        policy = compiled.policies.get(request.match_info.route.resource)
+        by_route = self._by_route
+        if by_route is None:
+            by_route = self._routes()
+        policy = by_route.get(request.match_info.route)
         if policy is None:
-            policy = self._router_error_policy(request, compiled)
+            policy = self._router_error_policy(request, self.compiled())
             if policy is None:
                 return
         origins = request.headers.getall(ORIGIN, ())
