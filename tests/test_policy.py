@@ -589,15 +589,22 @@ def test_no_origins_configured_keeps_0_8_1_text() -> None:
 
 def test_granted_preflights_are_cached_within_bounds() -> None:
     subject = policy(((PAGE, ResourceOptions(allow_headers="*")),))
-    rule = subject.actual_tables["GET"].exact[PAGE]  # type: ignore[union-attr]
     first = resolve(subject.preflight((PAGE,), "GET", ("x-a",), False, None))
     assert resolve(subject.preflight((PAGE,), "GET", ("x-a",), False, None)) is first
     long_value = ",".join(["x-b"] * 200)
     resolve(subject.preflight((PAGE,), "GET", (long_value,), False, None))
-    assert len(rule.granted) == 1  # long lists are answered but not remembered
+    assert len(subject.granted) == 1  # long lists are answered but not remembered
+    resolve(subject.preflight((OTHER,), "GET", ("x-a",), False, None))
+    assert len(subject.granted) == 1  # refusals are not remembered
     for index in range(GRANTED_CACHE_SIZE + 10):
         resolve(subject.preflight((PAGE,), "GET", (f"x-{index}",), False, None))
-    assert len(rule.granted) == GRANTED_CACHE_SIZE
+    assert len(subject.granted) == GRANTED_CACHE_SIZE
+
+
+def test_answers_decided_by_a_callable_are_not_remembered() -> None:
+    subject = policy(((lambda origin: origin == PAGE, ResourceOptions()),))
+    assert resolve(subject.preflight((PAGE,), "GET", (), False, None)).refusal is None
+    assert subject.granted == {}
 
 
 async def test_preflight_waits_for_an_async_origin_callable() -> None:

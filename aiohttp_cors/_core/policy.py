@@ -81,9 +81,9 @@ _ORIGIN_VARY: Final = "Origin"
 #: How many origin verdicts one table remembers, and the longest origin remembered.
 DECIDED_CACHE_SIZE: Final = 256
 DECIDED_ORIGIN_LENGTH: Final = 256
-#: How many granted preflights one rule remembers, and the longest key remembered:
+#: How many granted preflights one policy remembers, and the longest key remembered:
 #: browsers repeat the same few preflights, and the bound keeps what a client can make
-#: one rule hold to 512 entries of about 1 KiB.
+#: one policy hold to 512 entries of about 1 KiB.
 GRANTED_CACHE_SIZE: Final = 512
 GRANTED_KEY_LENGTH: Final = 768
 #: How many distinct header-name tuples the ``expose_headers="*"`` value is kept for.
@@ -216,8 +216,6 @@ class Rule:
     preflight_extra: HeaderPairs
     #: Request headers a preflight may ask for (lower case), or None for any.
     allowed_headers: frozenset[str] | None
-    #: Granted preflights, keyed by what they asked: most preflights skip the checks.
-    granted: dict[tuple[object, ...], PreflightAnswer] = field(default_factory=dict, repr=False)
 
     @classmethod
     def compile(cls, options: ResourceOptions, *, public: bool, vary_origin: bool) -> Rule:
@@ -277,10 +275,6 @@ class Rule:
         private_network: bool,
     ) -> PreflightAnswer:
         """Grant or refuse a preflight from an origin this rule admits."""
-        key = (origin, method, private_network, *request_headers)
-        answer = self.granted.get(key)
-        if answer is not None:
-            return answer
         if not is_token(method) or not self.allows_method(method, routed):
             return _method_refusal(method, origin)
         try:
@@ -305,12 +299,7 @@ class Rule:
         if private_network:
             headers[ACAPN] = "true"
         headers[VARY] = PREFLIGHT_VARY
-        answer = PreflightAnswer(CIMultiDictProxy(headers))
-        if len(self.granted) < GRANTED_CACHE_SIZE and (
-            len(origin) + sum(map(len, request_headers)) <= GRANTED_KEY_LENGTH
-        ):
-            self.granted[key] = answer
-        return answer
+        return PreflightAnswer(CIMultiDictProxy(headers))
 
 
 # --- origin tables -------------------------------------------------------------------------
@@ -510,6 +499,10 @@ class ResourcePolicy:
     strict: bool = False
     #: Routes whose first cookie-carrying handshake under "*"/"null" was warned about.
     warned_routes: set[str] = field(default_factory=set)
+    #: Granted preflights, keyed by what they asked (method, origin, Private Network
+    #: Access, the request-header lines as sent): browsers repeat the same few, which
+    #: then cost one look-up.  Not kept where an origin callable decides.  Bounded.
+    granted: dict[tuple[object, ...], PreflightAnswer] = field(default_factory=dict)
 
     def actual(
         self, method: str, origins: Sequence[str], request: object
@@ -522,6 +515,9 @@ class ResourcePolicy:
             return table.no_origin
         if len(origins) != 1:
             return table.refused  # browsers send one Origin: several are trusted for none
+        exact = table.exact.get(origins[0])  # the common case, without a further call
+        if exact is not None:
+            return exact.actual
         rule = table.match(origins[0], request)
         if rule is None:
             return table.refused
@@ -538,6 +534,11 @@ class ResourcePolicy:
         request: object,
     ) -> PreflightAnswer | Pending[PreflightAnswer]:
         """Grant or refuse a preflight (OPTIONS with Access-Control-Request-Method)."""
+        if len(origins) == 1 and method is not None:
+            key = (method, origins[0], private_network, *request_headers)
+            answer = self.granted.get(key)
+            if answer is not None:
+                return answer
         if not origins:
             return _NO_ORIGIN
         if len(origins) != 1:
@@ -560,7 +561,15 @@ class ResourcePolicy:
             )
         if rule is None:
             return _origin_refusal(table, origin, method, routed)
-        return rule.judge_preflight(origin, method, routed, request_headers, private_network)
+        answer = rule.judge_preflight(origin, method, routed, request_headers, private_network)
+        if (
+            answer.refusal is None
+            and not table.has_predicates
+            and len(self.granted) < GRANTED_CACHE_SIZE
+            and len(origin) + sum(map(len, request_headers)) <= GRANTED_KEY_LENGTH
+        ):
+            self.granted[key] = answer
+        return answer
 
     def handshake(
         self,

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .config import APP_CONFIG_KEY
 from .decorators import PREFLIGHT_METHOD_ATTRIBUTE, handler_config
-from .hooks import PreflightRefused, answer_preflight, preflight_response, refusal_headers
+from .hooks import PreflightRefused, ask_preflight, preflight_response, refusal_headers, settle
 
 
 class CorsViewMixin:
@@ -56,7 +56,9 @@ class CorsViewMixin:
         )
         if cors is None:
             raise PreflightRefused(text="CORS preflight request failed: CORS is not configured")
-        answer = await answer_preflight(request, cors.view_policy(request, type(self)))
+        answer = await settle(
+            request, ask_preflight(request, cors.view_policy(request, type(self)))
+        )
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
             raise PreflightRefused(text=answer.refusal, headers=refusal_headers(answer))
