@@ -1,50 +1,132 @@
-"""The layering of design.md: the pure CORS core imports nothing from aiohttp and nothing
-from the glue or the tools; the tools (aiohttp_cors.testing included) use only the core's header
-grammar and public names."""
+"""The layering of design.md, read from the package's own imports.
+
+* the pure core (``_core``) imports nothing from aiohttp and nothing outside the core;
+* the glue (``_glue``) imports the core and aiohttp, never the tools;
+* the tools (``_tools``, and ``aiohttp_cors.testing`` through them) use only the core's
+  header grammar and the package's public names: what judges the plugin does not share its
+  decisions;
+* the public face (the package's ``__init__`` and the 0.8.1 module paths) only re-exports;
+* no import cycle, and no import inside a function (the way a cycle hides).
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "aiohttp_cors"
-CORE = sorted(path.stem for path in (PACKAGE / "_core").glob("*.py"))
-TOOLS = sorted(path.stem for path in (PACKAGE / "_tools").glob("*.py"))
+MODULES = sorted(PACKAGE.rglob("*.py"))
+CORE = sorted((PACKAGE / "_core").glob("*.py"))
+GLUE = sorted((PACKAGE / "_glue").glob("*.py"))
+TOOLS = sorted((PACKAGE / "_tools").glob("*.py"))
+PUBLIC_FACE = sorted(PACKAGE.glob("*.py"))
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names: set[str] = set()
-    for node in ast.walk(tree):
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> Iterator[tuple[str, ast.stmt]]:
+    """Every module *path* imports, as an absolute name, with the import statement."""
+    package = (
+        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    )
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            for alias in node.names:
+                yield alias.name, node
         elif isinstance(node, ast.ImportFrom):
-            names.add("." * node.level + (node.module or ""))
-    return names
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            yield name, node
+            # "from . import x" and "from .pkg import module" name modules too.
+            for alias in node.names:
+                candidate = f"{name}.{alias.name}"
+                if (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists():
+                    yield candidate, node
 
 
-@pytest.mark.parametrize("module", CORE)
-def test_pure_core_imports_no_aiohttp_and_no_glue(module: str) -> None:
-    for name in imported_modules(PACKAGE / "_core" / f"{module}.py"):
-        assert not name.startswith("aiohttp"), f"_core/{module} imports {name}"
-        if name.startswith("."):
-            assert name.count(".") == 1 or name == ".", f"_core/{module} imports {name}"
+def package_imports(path: Path) -> set[str]:
+    return {name for name, _ in imports(path) if name.split(".")[0] == "aiohttp_cors"}
 
 
-@pytest.mark.parametrize("module", TOOLS)
-def test_tools_use_only_the_header_grammar_and_public_names(module: str) -> None:
-    for name in imported_modules(PACKAGE / "_tools" / f"{module}.py"):
-        if name.startswith(".."):
-            assert name == ".._core.headers", f"_tools/{module} imports {name}"
-        elif name.startswith("aiohttp_cors"):
-            assert name == "aiohttp_cors", f"_tools/{module} imports {name}"
+def short(path: Path) -> str:
+    return str(path.relative_to(PACKAGE.parent))
 
 
-def test_testing_module_is_a_tool() -> None:
-    """aiohttp_cors.testing runs the doctor: it imports the tools, never the core or the glue."""
-    for name in imported_modules(PACKAGE / "testing.py"):
-        if name.startswith("."):
-            assert name.startswith("._tools."), f"testing imports {name}"
-        assert not name.startswith("aiohttp_cors"), f"testing imports {name}"
+@pytest.mark.parametrize("path", CORE, ids=short)
+def test_the_core_imports_only_the_core(path: Path) -> None:
+    for name, _ in imports(path):
+        assert not name.startswith("aiohttp.") and name != "aiohttp", f"{short(path)}: {name}"
+        if name.startswith("aiohttp_cors"):
+            assert name.startswith("aiohttp_cors._core"), f"{short(path)} imports {name}"
+
+
+@pytest.mark.parametrize("path", GLUE, ids=short)
+def test_the_glue_imports_the_core_never_the_tools(path: Path) -> None:
+    for name in package_imports(path):
+        assert name.startswith(("aiohttp_cors._core", "aiohttp_cors._glue")), (
+            f"{short(path)} imports {name}"
+        )
+
+
+@pytest.mark.parametrize("path", TOOLS, ids=short)
+def test_tools_use_only_the_header_grammar_and_public_names(path: Path) -> None:
+    for name in package_imports(path):
+        assert name in ("aiohttp_cors", "aiohttp_cors._core.headers") or name.startswith(
+            "aiohttp_cors._tools"
+        ), f"{short(path)} imports {name}"
+
+
+def test_the_testing_module_is_a_tool() -> None:
+    for name in package_imports(PACKAGE / "testing.py"):
+        assert name.startswith("aiohttp_cors._tools"), f"testing imports {name}"
+
+
+@pytest.mark.parametrize("path", PUBLIC_FACE, ids=short)
+def test_the_public_face_imports_no_tools_but_its_own(path: Path) -> None:
+    if path.name in ("testing.py", "__main__.py"):
+        return  # the tools' public entry points
+    for name in package_imports(path):
+        assert not name.startswith("aiohttp_cors._tools"), f"{short(path)} imports {name}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=short)
+def test_no_import_inside_a_function(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner = [n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))]
+            assert not inner, f"{short(path)}: an import inside {node.name}()"
+
+
+def test_no_import_cycle() -> None:
+    graph = {
+        module_name(path): {name for name in package_imports(path) if name != module_name(path)}
+        for path in MODULES
+    }
+    # A package's __init__ is imported with any of its modules: count its imports too.
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = "visiting"
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "visiting":
+                cycle = [*stack[stack.index(target) :], target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        stack.pop()
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
