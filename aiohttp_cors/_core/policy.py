@@ -66,6 +66,7 @@ PREFLIGHT_FAILED: Final = "CORS preflight request failed: "
 NO_ORIGIN_TEXT: Final = PREFLIGHT_FAILED + "origin header is not specified in the request"
 NO_METHOD_TEXT: Final = PREFLIGHT_FAILED + "'Access-Control-Request-Method' header is not specified"
 NO_ORIGINS_TEXT: Final = PREFLIGHT_FAILED + "no origins are allowed"
+NOT_CONFIGURED_TEXT: Final = PREFLIGHT_FAILED + "CORS is not configured"
 # Browsers send one Origin; with several, which one a cache or proxy keys on is unknown,
 # so none is trusted.
 SEVERAL_ORIGINS_TEXT: Final = PREFLIGHT_FAILED + "the request has more than one Origin header"

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
+from .._core.policy import NOT_CONFIGURED_TEXT
 from .config import APP_CONFIG_KEY
 from .decorators import PREFLIGHT_METHOD_ATTRIBUTE, handler_config
 from .hooks import PreflightRefused, ask_preflight, preflight_response, refusal_headers, settle
@@ -55,7 +56,7 @@ class CorsViewMixin:
             else request.app.get(APP_CONFIG_KEY)
         )
         if cors is None:
-            raise PreflightRefused(text="CORS preflight request failed: CORS is not configured")
+            raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
         answer = await settle(
             request, ask_preflight(request, cors.view_policy(request, type(self)))
         )

@@ -22,11 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from .._core.headers import ACAH, NEVER_EXPOSED_RESPONSE_HEADERS
-from .browser import BrowserRequest, Header, Problem, Verdict, extract_list
+from .browser import (
+    REFUSED_PREFLIGHT_PREFIX,
+    BrowserRequest,
+    Header,
+    Problem,
+    Verdict,
+    extract_list,
+)
 
 __all__ = ["advise"]
 
-_REFUSED = "CORS preflight request failed: "
 _METHOD_REFUSED_RE = re.compile(r"request method '(.+)' is not allowed for '(.*)' origin")
 _HEADERS_REFUSED_RE = re.compile(r"headers are not allowed: (.+)")
 _ORIGIN_REFUSED_RE = re.compile(r"origin '(.*)' is not allowed")
@@ -272,8 +278,8 @@ def _advise_problem(
     problem: Problem, verdict: Verdict, request: BrowserRequest, path: str, body: str
 ) -> Problem:
     said = " ".join(body.split())
-    if problem.rule == "preflight-status" and said.startswith(_REFUSED):
-        fix = _refusal_fix(said.removeprefix(_REFUSED), request, path)
+    if problem.rule == "preflight-status" and said.startswith(REFUSED_PREFLIGHT_PREFIX):
+        fix = _refusal_fix(said.removeprefix(REFUSED_PREFLIGHT_PREFIX), request, path)
         return problem if fix is None else replace(problem, fix=fix)
     advisor = _ADVISORS.get(problem.rule)
     return _with_plugin_fix(problem, advisor(problem, verdict, request, path) if advisor else None)

@@ -116,6 +116,10 @@ _SAFELISTED_CONTENT_TYPES = frozenset(
 _MAX_SAFELISTED_VALUE = 128
 _MAX_SAFELISTED_TOTAL = 1024
 
+REFUSED_PREFLIGHT_PREFIX = "CORS preflight request failed: "
+"""How aiohttp_cors (and aiohttp-cors 0.8.1) begin the text of a refused preflight: an
+observed fact about those servers, which the doctor uses to point at the reason."""
+
 DEFAULT_MAX_AGE = 5
 """Seconds a browser caches a preflight when Access-Control-Max-Age is absent or invalid."""
 MAX_AGE_CAPS = {"Chromium": 7200, "Firefox": 86400}
@@ -828,7 +832,7 @@ def _preflight_status_problem(status: int, headers: Sequence[Header], body: str)
     message = f"The preflight response has status {status}; a browser needs 200-299."
     if said:
         message += f" The server said: {_shorten(said, 200)!r}."
-    if said.startswith("CORS preflight request failed"):
+    if said.startswith(REFUSED_PREFLIGHT_PREFIX):
         fix = (
             "The server's CORS configuration refused it, for the reason above: allow that "
             "origin, method or header on this route."
