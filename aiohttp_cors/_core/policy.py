@@ -535,11 +535,6 @@ class ResourcePolicy:
         request: object,
     ) -> PreflightAnswer | Pending[PreflightAnswer]:
         """Grant or refuse a preflight (OPTIONS with Access-Control-Request-Method)."""
-        if len(origins) == 1 and method is not None:
-            key = (method, origins[0], private_network, *request_headers)
-            answer = self.granted.get(key)
-            if answer is not None:
-                return answer
         if not origins:
             return _NO_ORIGIN
         if len(origins) != 1:
@@ -547,6 +542,10 @@ class ResourcePolicy:
         if method is None:
             return _NO_METHOD
         origin = origins[0]
+        key = (method, origin, private_network, *request_headers)
+        answer = self.granted.get(key)
+        if answer is not None:
+            return answer
         # Only a method the resource will serve: granting one that then gets a 405 would
         # turn a readable error into a CORS failure.
         entry = self.preflight_tables.get(method, self.any_method)
