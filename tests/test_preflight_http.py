@@ -404,7 +404,8 @@ async def test_a_view_grants_the_methods_it_defines(aiohttp_client: AiohttpClien
 @pytest.mark.parametrize(
     "value",
     [
-        pytest.param("a," * 4095, id="8 KB of one repeated name"),
+        # Under 8 KB with the header's name: aiohttp's pure-Python parser counts it.
+        pytest.param("a," * 4000, id="8 KB of one repeated name"),
         pytest.param(",".join(["x"] * 300), id="300 elements"),
         pytest.param("x," + "," * 100, id="100 empty elements"),
     ],

@@ -16,6 +16,8 @@ from aiohttp_cors import ResourceOptions
 from .helpers import ACAO, hello, passthrough, preflight
 
 if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler
+
     from .helpers import AiohttpClient, Client
 
 PARENT_ORIGIN = "https://parent.example"
@@ -188,3 +190,37 @@ def test_setup_twice_on_one_app_is_a_clear_error() -> None:
     aiohttp_cors.setup(app)
     with pytest.raises(RuntimeError, match="already set up"):
         aiohttp_cors.setup(app)
+
+
+@web.middleware
+async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.headers.get("Authorization") != "Bearer good":
+        return web.json_response({"error": "token required"}, status=401)
+    return await handler(request)
+
+
+@pytest.mark.parametrize(
+    "parent_setup", [False, True], ids=["parent without setup", "parent setup"]
+)
+async def test_a_parent_auth_middleware_never_blocks_a_sub_app_preflight(
+    aiohttp_client: AiohttpClient, parent_setup: bool
+) -> None:
+    # The parent's middlewares run before the sub-application's: the plugin's middleware of
+    # the parent must answer for the sub-application's own configuration.
+    parent = web.Application(middlewares=[require_token])
+    if parent_setup:
+        aiohttp_cors.setup(parent, defaults=options_for(PARENT_ORIGIN), all_routes=True)
+    parent.add_subapp("/child", child_app(all_routes=True))
+    client = await aiohttp_client(parent)
+    response = await client.options(
+        "/child/items", headers=preflight(CHILD_ORIGIN, "PUT", "content-type")
+    )
+    if not parent_setup:
+        # Without a setup on the parent nothing of the plugin runs before its middleware.
+        assert response.status == 401
+        return
+    assert response.status == 200, await response.text()
+    assert response.headers[ACAO] == CHILD_ORIGIN
+    response = await client.put("/child/items", headers={"Origin": CHILD_ORIGIN})
+    assert response.status == 401
+    assert response.headers[ACAO] == CHILD_ORIGIN  # the refusal is readable by the page

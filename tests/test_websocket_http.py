@@ -183,3 +183,17 @@ async def test_default_mode_warns_once_per_route_about_cookies_under_star(
     with pytest.warns(aiohttp_cors.CorsSecurityWarning, match="'/other-ws'"):
         async with client.ws_connect("/other-ws", headers=with_cookie):
             pass
+
+
+async def test_an_error_filter_never_turns_the_warning_into_a_500(
+    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await aiohttp_client(star_app(strict=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        async with client.ws_connect(
+            "/ws", headers={"Origin": OTHER, "Cookie": "session=victim", **HANDSHAKE}
+        ) as socket:
+            await socket.send_str("hi")
+            assert (await socket.receive()).data == "hi"
+    assert "cross-site WebSocket hijacking" in caplog.text

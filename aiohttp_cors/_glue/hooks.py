@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 from aiohttp import hdrs, web
 from multidict import CIMultiDict
@@ -35,6 +35,7 @@ from .._core.policy import (
 from .compiler import CompiledPolicies, Handler
 
 _NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
+T = TypeVar("T")
 
 
 class PreflightResponse(web.Response):
@@ -126,6 +127,29 @@ def apply_actual(answer: ActualAnswer, origins: Sequence[str], headers: CIMultiD
             del headers[ACEH]
 
 
+def innermost(apps: Sequence[web.Application], key: web.AppKey[T]) -> T | None:
+    """What the innermost of *apps* (a request's chain, outermost first) holds under *key*.
+
+    Not ``request.config_dict``: aiohttp builds it from the app whose middleware or
+    handler is running and keeps it for the request, so read in a parent's middleware it
+    would miss the sub-application's configuration for good.
+    """
+    for app in reversed(apps):
+        found = app.get(key)
+        if found is not None:
+            return found
+    return None
+
+
+def warn_at_request_time(message: str) -> None:
+    """Emit a ``CorsSecurityWarning`` while serving a request.  A filter that turns it into
+    an error must not turn the request into a 500: it is logged instead."""
+    try:
+        warnings.warn(message, CorsSecurityWarning, stacklevel=3)
+    except Warning:
+        logger.warning("%s", message)
+
+
 def own_origin(request: web.Request) -> str:
     """The origin this request was addressed to (scheme and Host, as the request object
     the handler got says: behind a TLS-terminating proxy, install a forwarded-header
@@ -195,7 +219,7 @@ class RequestHooks:
             or request.match_info.http_exception is None
             or (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
             or not compiled.scope.covers(request.path)
-            or request.config_dict.get(HOOKS_KEY) is not self
+            or innermost(request.match_info.apps, HOOKS_KEY) is not self
         ):
             return None
         return policy
@@ -217,7 +241,7 @@ class RequestHooks:
             if request.method == hdrs.METH_OPTIONS and ACRM in request.headers:
                 # The innermost configuration decides, also for a sub-application
                 # whose own middleware would run after this app's others.
-                owner = request.config_dict.get(HOOKS_KEY)
+                owner = innermost(request.match_info.apps, HOOKS_KEY)
                 policy = None if owner is None else owner.policy_of(request)
                 if policy is not None:
                     return await respond_to_preflight(request, policy)
@@ -261,7 +285,7 @@ class RequestHooks:
         if isinstance(answer, Pending):
             answer = await answer
         if answer.warning is not None:
-            warnings.warn(answer.warning, CorsSecurityWarning, stacklevel=2)
+            warn_at_request_time(answer.warning)
         if answer.refusal is not None:
             log_refusal("websocket handshake", answer.refusal, request)
             # Raised inside ws.prepare(): the 101 never goes out.

@@ -11,7 +11,14 @@ from aiohttp import web
 from .._core.policy import NOT_CONFIGURED_TEXT
 from .config import APP_CONFIG_KEY
 from .decorators import PREFLIGHT_METHOD_ATTRIBUTE, handler_config
-from .hooks import PreflightRefused, ask_preflight, preflight_response, refusal_headers, settle
+from .hooks import (
+    PreflightRefused,
+    ask_preflight,
+    innermost,
+    preflight_response,
+    refusal_headers,
+    settle,
+)
 
 
 class CorsViewMixin:
@@ -51,7 +58,7 @@ class CorsViewMixin:
         request: web.Request = self.request  # type: ignore[attr-defined]
         # The innermost configuration: the view's own app's, or that of an app above it.
         cors = (
-            request.config_dict.get(APP_CONFIG_KEY)
+            innermost(request.match_info.apps, APP_CONFIG_KEY)
             if isinstance(request, web.BaseRequest)
             else request.app.get(APP_CONFIG_KEY)
         )
