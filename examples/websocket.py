@@ -6,10 +6,10 @@ user's cookies (cross-site WebSocket hijacking).  When the route is added with
 ``cors.add``, a handshake from an origin that is neither allowed by the config nor the
 server's own is refused with 403.
 
-This app has no other middleware, so the plugin drops its own at start and checks the
-handshake when the handler calls ``ws.prepare()``: that call raises ``HTTPForbidden``
-and no 101 goes out.  The handler therefore calls ``prepare()`` before doing anything
-else.  (In an app that keeps the middleware, the 403 comes before the handler runs.)
+The plugin checks the handshake when the handler calls ``ws.prepare()``, whatever
+middlewares the app has: for a refused origin that call raises ``HTTPForbidden`` and
+no 101 goes out.  What the handler did before ``prepare()`` has run, so it calls
+``prepare()`` before doing anything else.
 """
 
 from __future__ import annotations
