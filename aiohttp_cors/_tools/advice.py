@@ -118,7 +118,9 @@ def _refusal_fix(reason: str, request: BrowserRequest, path: str) -> str | None:
             f"Allow {method} for this origin on this route: "
             f"{_add_to('allow_methods', [method], origin)}. With allow_methods=None (the "
             "default), a preflight may ask only for the methods of routes passed to "
-            f"cors.add(), so cors.add() the {method} route of {path} instead."
+            f"cors.add(), so cors.add() the {method} route of {path} instead. Either way "
+            f"the path needs a {method} route: a preflight is granted only for a method "
+            "the resource serves."
         )
         if method != method.upper():
             fix += (
