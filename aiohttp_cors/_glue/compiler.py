@@ -50,6 +50,47 @@ def describe_route(method: str, resource: web.AbstractResource | None) -> str:
     return f"route '{method} {where}'"
 
 
+def handler_layer(
+    parser: ConfigParser, handler: object, where: str, problems: ProblemCollector
+) -> Layer | None:
+    """The layer a handler's ``@custom_cors`` adds to its chain, if any."""
+    attached = handler_config(handler)
+    if attached is None:
+        return None
+    parsed = parser.parse_once(attached, attached.config, where, problems)
+    return parser.layer(parsed, attached.inherit_defaults)
+
+
+def view_layer(
+    parser: ConfigParser, view: type[AbstractView], where: str, problems: ProblemCollector
+) -> Layer | None:
+    """The layer a view's ``cors_config`` (and ``cors_inherit_defaults``) adds, if any."""
+    config = getattr(view, "cors_config", None)
+    inherit = getattr(view, "cors_inherit_defaults", True) is not False
+    if config is None and inherit:
+        return None
+    return parser.layer(parser.parse_once(view, config, where, problems), inherit)
+
+
+def check_handler(
+    parser: ConfigParser,
+    route: web.AbstractRoute,
+    view: type[AbstractView] | None,
+    where: str,
+    problems: ProblemCollector,
+) -> None:
+    """Validate the configs a route's handler carries (``@custom_cors``, or a view's
+    ``cors_config`` and methods) when the route is added, so that errors name it (*where*);
+    the compiler finds them parsed when the app starts."""
+    if view is None:
+        handler_layer(parser, route.handler, where, problems)
+        return
+    view_layer(parser, view, where, problems)
+    for method in view_methods(view):
+        method_where = describe_route(method, route.resource)
+        handler_layer(parser, getattr(view, method.lower(), None), method_where, problems)
+
+
 @dataclass(frozen=True)
 class AppScope:
     """Where app-wide mode (``setup(app, all_routes=...)``) enables CORS: nowhere, or
@@ -102,9 +143,8 @@ class AppScope:
 class CompiledPolicies:
     """What the compiler produced for one application tree."""
 
-    policies: dict[web.AbstractResource | None, ResourcePolicy]
-    #: The same policies by route (the plugin's own OPTIONS routes included).
-    by_route: dict[web.AbstractRoute, ResourcePolicy]
+    #: The policy of every CORS-enabled resource: what a request looks up.
+    by_resource: dict[web.AbstractResource | None, ResourcePolicy]
     #: Policy for the router's own 404/405 answers in app-wide mode, else None.
     router_errors: ResourcePolicy | None
     #: Where router errors get it (app-wide mode's scope).
@@ -171,40 +211,6 @@ class PolicyCompiler:
             chain.append(self._defaults)
         return tuple(chain)
 
-    def _handler_layer(
-        self, handler: object, where: str, problems: ProblemCollector
-    ) -> Layer | None:
-        attached = handler_config(handler)
-        if attached is None:
-            return None
-        parsed = self._parser.parse_once(attached, attached.config, where, problems)
-        return parsed, attached.inherit_defaults
-
-    def _view_layer(
-        self, view: type[AbstractView], where: str, problems: ProblemCollector
-    ) -> Layer | None:
-        config = getattr(view, "cors_config", None)
-        inherit = getattr(view, "cors_inherit_defaults", True) is not False
-        if config is None and inherit:
-            return None
-        return self._parser.parse_once(view, config, where, problems), inherit
-
-    def check_handler(self, route: web.AbstractRoute, problems: ProblemCollector) -> None:
-        """Validate the configs a route's handler carries (``@custom_cors``, a view's
-        ``cors_config`` and methods), so that errors name the route being added."""
-        where = describe_route(route.method, route.resource)
-        view = view_class(route.handler)
-        if view is None:
-            self._handler_layer(route.handler, where, problems)
-            return
-        self._view_layer(view, where, problems)
-        for method in view_methods(view):
-            self._handler_layer(
-                getattr(view, method.lower(), None),
-                describe_route(method, route.resource),
-                problems,
-            )
-
     def _table(self, chain: tuple[ParsedConfig, ...]) -> OriginTable:
         table = self._tables.get(chain)
         if table is None:
@@ -243,18 +249,23 @@ class PolicyCompiler:
                 where = describe_route(method, resource)
                 if view is None:
                     chain = self._chain(
-                        self._handler_layer(handler, where, problems), route_layer, resource_layer
+                        handler_layer(self._parser, handler, where, problems),
+                        route_layer,
+                        resource_layer,
                     )
                     if method == hdrs.METH_ANY:
                         chains.any_method = chain
                     else:
                         chains.routed.setdefault(method, chain)
                     continue
-                class_layer = self._view_layer(view, where, problems)
+                class_layer = view_layer(self._parser, view, where, problems)
                 for view_method in methods:
                     method_where = describe_route(view_method, resource)
-                    method_layer = self._handler_layer(
-                        getattr(view, view_method.lower(), None), method_where, problems
+                    method_layer = handler_layer(
+                        self._parser,
+                        getattr(view, view_method.lower(), None),
+                        method_where,
+                        problems,
                     )
                     chains.routed.setdefault(
                         view_method,
@@ -352,8 +363,7 @@ class PolicyCompiler:
             groups.extend(by_path.values())
         # Resources registered here but living in a router this app does not reach.
         groups.extend([resource] for resource in registered if resource not in seen)
-        policies: dict[web.AbstractResource | None, ResourcePolicy] = {}
-        by_route: dict[web.AbstractRoute, ResourcePolicy] = {}
+        by_resource: dict[web.AbstractResource | None, ResourcePolicy] = {}
         intercept_needed = False
         for group in groups:
             policy = self._build_policy(group, problems)
@@ -361,9 +371,7 @@ class PolicyCompiler:
                 continue
             if not self._ensure_options_route(group):
                 intercept_needed = True
-            for resource in group:
-                policies[resource] = policy
-                by_route.update((route, policy) for route in resource)
+            by_resource.update((resource, policy) for resource in group)
         problems.raise_if_any()
         router_errors = None
         if self._scope.enabled:
@@ -374,7 +382,7 @@ class PolicyCompiler:
                 preflight_tables={},
                 strict=self._strict,
             )
-        return CompiledPolicies(policies, by_route, router_errors, self._scope, intercept_needed)
+        return CompiledPolicies(by_resource, router_errors, self._scope, intercept_needed)
 
     def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
         """Make OPTIONS requests to the path reach the plugin's preflight handler.
@@ -400,11 +408,14 @@ class PolicyCompiler:
         """A policy from *view*'s own config chain and the defaults, for a view reached
         in a way the compiler did not see (or a hand-made request)."""
         problems = ProblemCollector()
-        class_layer = self._view_layer(view, view.__qualname__, problems)
+        class_layer = view_layer(self._parser, view, view.__qualname__, problems)
         tables: dict[str, OriginTable | None] = {}
         for method in view_methods(view):
-            method_layer = self._handler_layer(
-                getattr(view, method.lower(), None), f"{view.__qualname__}.{method}", problems
+            method_layer = handler_layer(
+                self._parser,
+                getattr(view, method.lower(), None),
+                f"{view.__qualname__}.{method}",
+                problems,
             )
             tables[method] = self._table(self._chain(method_layer, class_layer))
         problems.raise_if_any()

@@ -184,28 +184,28 @@ class RequestHooks:
     def __init__(self, compile_policies: Callable[[], CompiledPolicies]) -> None:
         self._compile_policies = compile_policies
         self._compiled: CompiledPolicies | None = None
-        # The compiled policies by route: the one look-up every response costs.
-        self._by_route: Mapping[web.AbstractRoute, ResourcePolicy] | None = None
+        # The compiled policies by resource: the one look-up every response costs.
+        self._by_resource: Mapping[web.AbstractResource | None, ResourcePolicy] | None = None
         self.middleware = self._make_middleware()
 
     def reset(self) -> None:
         """Forget the compiled policies (the configuration changed before start)."""
-        self._compiled = self._by_route = None
+        self._compiled = self._by_resource = None
 
     def compiled(self) -> CompiledPolicies:
         """The compiled policies (compiled now for an app used without being started)."""
         if self._compiled is None:
             self._compiled = self._compile_policies()
-            self._by_route = self._compiled.by_route
+            self._by_resource = self._compiled.by_resource
         return self._compiled
 
-    def _routes(self) -> Mapping[web.AbstractRoute, ResourcePolicy]:
-        by_route = self._by_route
-        return by_route if by_route is not None else self.compiled().by_route
+    def _resources(self) -> Mapping[web.AbstractResource | None, ResourcePolicy]:
+        by_resource = self._by_resource
+        return by_resource if by_resource is not None else self.compiled().by_resource
 
     def policy_of(self, request: web.Request) -> ResourcePolicy | None:
-        """The policy of the route the request matched, if CORS is enabled on it."""
-        return self._routes().get(request.match_info.route)
+        """The policy of the resource the request matched, if CORS is enabled on it."""
+        return self._resources().get(request.match_info.route.resource)
 
     def _router_error_policy(
         self, request: web.Request, compiled: CompiledPolicies
@@ -254,10 +254,10 @@ class RequestHooks:
     async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
         if type(response) in _OWN_RESPONSES:
             return
-        by_route = self._by_route
-        if by_route is None:
-            by_route = self._routes()
-        policy = by_route.get(request.match_info.route)
+        by_resource = self._by_resource
+        if by_resource is None:
+            by_resource = self._resources()
+        policy = by_resource.get(request.match_info.route.resource)
         if policy is None:
             policy = self._router_error_policy(request, self.compiled())
             if policy is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from .._core.errors import CorsConfigError, ProblemCollector, warn_security
@@ -21,8 +22,18 @@ from .._core.review import review
 #: apply (``inherit_defaults``).
 Layer = tuple[ParsedConfig, bool]
 
-_Entry = tuple[OriginSpec, tuple[str, ...]]
 _NOT_PARSED: Final = object()
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One distinct (origin key, options) entry, validated and reviewed."""
+
+    spec: OriginSpec
+    concerns: tuple[str, ...]
+    #: Its concerns were warned about already (on the first route that used it): an
+    #: entry repeated on ten thousand routes is one problem, said once.
+    warned: bool = False
 
 
 class ConfigParser:
@@ -38,12 +49,15 @@ class ConfigParser:
         # cors_config), by what carries them; and equal results, shared.
         self._by_source: dict[Hashable, ParsedConfig] = {}
         self._interned: dict[ParsedConfig, ParsedConfig] = {}
+        # Each interned config as a layer, inheriting or not: one object per distinct
+        # config, however many routes it is given to.
+        self._layers: dict[tuple[ParsedConfig, bool], Layer] = {}
 
     def parse(self, config: object, where: str, problems: ProblemCollector) -> ParsedConfig:
         """Validate one config mapping; collect its problems; warn about unsafe entries."""
         if config is None:
             return ()
-        if not isinstance(config, Mapping):
+        if type(config) is not dict and not isinstance(config, Mapping):
             problems.add(f"Config must be mapping, got {config!r}")
             return ()
         parsed = [
@@ -53,6 +67,11 @@ class ConfigParser:
         ]
         result = tuple(parsed)
         return self._interned.setdefault(result, result)
+
+    def layer(self, parsed: ParsedConfig, inherit_defaults: bool) -> Layer:
+        """*parsed* (a result of :meth:`parse`) as a layer of a config chain, shared."""
+        layer = (parsed, inherit_defaults)
+        return self._layers.setdefault(layer, layer)
 
     def parse_once(
         self, source: Hashable, config: object, where: str, problems: ProblemCollector
@@ -71,13 +90,13 @@ class ConfigParser:
     def _entry(
         self, key: object, value: object, where: str, problems: ProblemCollector
     ) -> tuple[OriginSpec, ResourceOptions] | None:
-        cache_key: tuple[str | re.Pattern[str], ResourceOptions] | None = None
-        if isinstance(key, (str, re.Pattern)) and isinstance(value, ResourceOptions):
-            cache_key = (key, value)
-            known = self._entries.get(cache_key)
+        # Keys that are strings or patterns compare by value, so equal entries meet again.
+        by_value = key if isinstance(key, (str, re.Pattern)) else None
+        if by_value is not None and isinstance(value, ResourceOptions):
+            known = self._entries.get((by_value, value))
             if known is not None:
-                self._report(known[1], where, key, problems)
-                return known[0], value
+                self._report(known, where, key, problems)
+                return known.spec, value
         try:
             spec = parse_origin_key(key)
         except OriginKeyError as exc:
@@ -102,22 +121,25 @@ class ConfigParser:
                 "under the '*' origin key (it answers every origin with '*')"
             )
             return None
-        concerns = tuple(review(spec, options))
-        if cache_key is not None:
-            self._entries[cache_key] = (spec, concerns)
-        self._report(concerns, where, key, problems)
+        entry = None if by_value is None else self._entries.get((by_value, options))
+        if entry is None:
+            entry = _Entry(spec, tuple(review(spec, options)))
+            if by_value is not None:
+                self._entries[(by_value, options)] = entry
+        self._report(entry, where, key, problems)
         return spec, options
 
-    def _report(
-        self, concerns: tuple[str, ...], where: str, key: object, problems: ProblemCollector
-    ) -> None:
-        """Warn about insecure entries, or refuse them in strict mode."""
-        for concern in concerns:
+    def _report(self, entry: _Entry, where: str, key: object, problems: ProblemCollector) -> None:
+        """Refuse insecure entries in strict mode; else warn, once per distinct entry."""
+        if not entry.concerns or (entry.warned and not self._strict):
+            return
+        for concern in entry.concerns:
             message = f"{where}, origin {describe_key(key)}: {concern}"
             if self._strict:
                 problems.add(f"{message} (refused by strict mode)")
             else:
                 warn_security(message)
+        entry.warned = True
 
 
 def parse_layer(
@@ -130,4 +152,4 @@ def parse_layer(
     """A config given to ``cors.add`` as a layer of the chain, or None without one."""
     if config is None:
         return None
-    return parser.parse(config, where, problems), inherit_defaults
+    return parser.layer(parser.parse(config, where, problems), inherit_defaults)
