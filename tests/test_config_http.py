@@ -244,3 +244,20 @@ def test_a_careful_regex_passes_strict_mode() -> None:
                 )
             },
         )
+
+
+def test_an_insecure_entry_is_warned_about_once_however_many_routes_use_it() -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    insecure = {"*": ResourceOptions(allow_credentials=True)}
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        for path in ("/a", "/b", "/c"):
+            cors.add(app.router.add_get(path, hello), insecure)
+    assert [w.category for w in warned] == [CorsSecurityWarning]
+    assert "route 'GET /a'" in str(warned[0].message)
+    strict_app = web.Application()
+    strict = aiohttp_cors.setup(strict_app, strict=True)
+    for path in ("/a", "/b"):
+        with pytest.raises(CorsConfigError, match=re.escape(f"route 'GET {path}'")):
+            strict.add(strict_app.router.add_get(path, hello), insecure)
