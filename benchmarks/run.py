@@ -753,7 +753,8 @@ def render(results: dict[str, Any], targets: list[Target], keys: Sequence[str]) 
         section(
             f"(4) Startup, {next(iter(st.values()))['n']:,} routes",
             "Configuration (a) on every route (this package flags it with a "
-            "CorsSecurityWarning per route, filtered out: the time to raise it counts). "
+            "CorsSecurityWarning, once per distinct entry, filtered out: the time to raise it "
+            "counts). "
             "cors.add per call; extra runner.setup() (freeze + on_startup) time per route vs "
             "the bare app; RSS and tracemalloc growth of cors.add + startup (the caller's "
             "config dicts excluded); add_get per route for scale. Medians of "
