@@ -51,24 +51,35 @@ def describe_route(method: str, resource: web.AbstractResource | None) -> str:
 
 
 def handler_layer(
-    parser: ConfigParser, handler: object, where: str, problems: ProblemCollector
+    parser: ConfigParser,
+    handler: object,
+    method: str,
+    resource: web.AbstractResource | None,
+    problems: ProblemCollector,
 ) -> Layer | None:
-    """The layer a handler's ``@custom_cors`` adds to its chain, if any."""
+    """The layer a handler's ``@custom_cors`` adds to its chain, if any (problems name
+    the route *method* of *resource*)."""
     attached = handler_config(handler)
     if attached is None:
         return None
+    where = describe_route(method, resource)
     parsed = parser.parse_once(attached, attached.config, where, problems)
     return parser.layer(parsed, attached.inherit_defaults)
 
 
 def view_layer(
-    parser: ConfigParser, view: type[AbstractView], where: str, problems: ProblemCollector
+    parser: ConfigParser,
+    view: type[AbstractView],
+    method: str,
+    resource: web.AbstractResource | None,
+    problems: ProblemCollector,
 ) -> Layer | None:
     """The layer a view's ``cors_config`` (and ``cors_inherit_defaults``) adds, if any."""
     config = getattr(view, "cors_config", None)
     inherit = getattr(view, "cors_inherit_defaults", True) is not False
     if config is None and inherit:
         return None
+    where = describe_route(method, resource)
     return parser.layer(parser.parse_once(view, config, where, problems), inherit)
 
 
@@ -76,19 +87,18 @@ def check_handler(
     parser: ConfigParser,
     route: web.AbstractRoute,
     view: type[AbstractView] | None,
-    where: str,
     problems: ProblemCollector,
 ) -> None:
     """Validate the configs a route's handler carries (``@custom_cors``, or a view's
-    ``cors_config`` and methods) when the route is added, so that errors name it (*where*);
-    the compiler finds them parsed when the app starts."""
+    ``cors_config`` and methods) when the route is added, so that errors name it; the
+    compiler finds them parsed when the app starts."""
     if view is None:
-        handler_layer(parser, route.handler, where, problems)
+        handler_layer(parser, route.handler, route.method, route.resource, problems)
         return
-    view_layer(parser, view, where, problems)
+    view_layer(parser, view, route.method, route.resource, problems)
     for method in view_methods(view):
-        method_where = describe_route(method, route.resource)
-        handler_layer(parser, getattr(view, method.lower(), None), method_where, problems)
+        handler = getattr(view, method.lower(), None)
+        handler_layer(parser, handler, method, route.resource, problems)
 
 
 @dataclass(frozen=True)
@@ -246,10 +256,9 @@ class PolicyCompiler:
                     chains.plain_methods.update(methods)
                     continue
                 chains.enabled = True
-                where = describe_route(method, resource)
                 if view is None:
                     chain = self._chain(
-                        handler_layer(self._parser, handler, where, problems),
+                        handler_layer(self._parser, handler, method, resource, problems),
                         route_layer,
                         resource_layer,
                     )
@@ -258,13 +267,13 @@ class PolicyCompiler:
                     else:
                         chains.routed.setdefault(method, chain)
                     continue
-                class_layer = view_layer(self._parser, view, where, problems)
+                class_layer = view_layer(self._parser, view, method, resource, problems)
                 for view_method in methods:
-                    method_where = describe_route(view_method, resource)
                     method_layer = handler_layer(
                         self._parser,
                         getattr(view, view_method.lower(), None),
-                        method_where,
+                        view_method,
+                        resource,
                         problems,
                     )
                     chains.routed.setdefault(
@@ -299,7 +308,7 @@ class PolicyCompiler:
             method: self._table(chain) for method, chain in routed.items()
         }
         preflight_tables: dict[str, tuple[OriginTable, bool] | None] = {
-            method: (table, True) for method, table in actual_tables.items() if table
+            method: (self._table(chain), True) for method, chain in routed.items()
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
@@ -308,14 +317,12 @@ class PolicyCompiler:
             actual_tables[method] = None
             preflight_tables[method] = None
         any_method = (other, True) if chains.any_method is not None else None
-        # Paths whose tables are all the same share one policy object.
+        # Paths whose tables are all the same share one policy object (tables compare by
+        # identity, and equal chains already share one table).
         key = (
-            frozenset((method, id(table)) for method, table in actual_tables.items()),
-            frozenset(
-                (method, None if entry is None else (id(entry[0]), entry[1]))
-                for method, entry in preflight_tables.items()
-            ),
-            id(other),
+            tuple(actual_tables.items()),
+            tuple(preflight_tables.items()),
+            other,
             any_method is not None,
         )
         policy = self._policies.get(key)
@@ -408,15 +415,11 @@ class PolicyCompiler:
         """A policy from *view*'s own config chain and the defaults, for a view reached
         in a way the compiler did not see (or a hand-made request)."""
         problems = ProblemCollector()
-        class_layer = view_layer(self._parser, view, view.__qualname__, problems)
+        class_layer = view_layer(self._parser, view, hdrs.METH_ANY, None, problems)
         tables: dict[str, OriginTable | None] = {}
         for method in view_methods(view):
-            method_layer = handler_layer(
-                self._parser,
-                getattr(view, method.lower(), None),
-                f"{view.__qualname__}.{method}",
-                problems,
-            )
+            handler = getattr(view, method.lower(), None)
+            method_layer = handler_layer(self._parser, handler, method, None, problems)
             tables[method] = self._table(self._chain(method_layer, class_layer))
         problems.raise_if_any()
         return ResourcePolicy(

@@ -205,7 +205,7 @@ class CorsConfig:
             )
         problems = ProblemCollector()
         layer = parse_layer(self._parser, config, inherit, where, problems)
-        check_handler(self._parser, route, view, where, problems)
+        check_handler(self._parser, route, view, problems)
         problems.raise_if_any()
         self._route_configs[route] = layer
 
