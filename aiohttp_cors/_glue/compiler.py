@@ -101,6 +101,22 @@ def check_handler(
         handler_layer(parser, handler, method, route.resource, problems)
 
 
+def app_tree(
+    app: web.Application, descend: Callable[[web.Application], bool] = lambda subapp: True
+) -> Iterator[web.Application]:
+    """*app* and the sub-applications below it (prefixed or by domain), leaving out each
+    one for which *descend* is false, with what lies below it."""
+    apps = [app]
+    while apps:
+        current = apps.pop()
+        yield current
+        for resource in current.router.resources():
+            if isinstance(resource, SUBAPP_RESOURCES):
+                subapp: web.Application = resource.get_info()["app"]
+                if descend(subapp):
+                    apps.append(subapp)
+
+
 @dataclass(frozen=True)
 class AppScope:
     """Where app-wide mode (``setup(app, all_routes=...)``) enables CORS: nowhere, or
@@ -338,19 +354,6 @@ class PolicyCompiler:
 
     # -- the application tree ---------------------------------------------------------
 
-    def _own_apps(self, app: web.Application) -> Iterator[web.Application]:
-        """*app* and its sub-applications, except those with their own ``setup`` (and
-        what lies below them): the innermost configuration decides."""
-        apps = [app]
-        while apps:
-            current = apps.pop()
-            yield current
-            for resource in current.router.resources():
-                if isinstance(resource, SUBAPP_RESOURCES):
-                    subapp: web.Application = resource.get_info()["app"]
-                    if not self._has_own_config(subapp):
-                        apps.append(subapp)
-
     def compile(self, app: web.Application) -> CompiledPolicies:
         """Compile every CORS-enabled resource of *app*'s tree; give each CORS path an
         OPTIONS route.  Raises ``CorsConfigError`` with every problem found."""
@@ -359,7 +362,9 @@ class PolicyCompiler:
         registered.update(route.resource for route in self._route_configs if route.resource)
         groups: list[list[web.AbstractResource]] = []
         seen: set[web.AbstractResource] = set()
-        for router in (each.router for each in self._own_apps(app)):
+        # Not into a sub-application with its own setup: the innermost configuration decides.
+        own_apps = app_tree(app, descend=lambda subapp: not self._has_own_config(subapp))
+        for router in (each.router for each in own_apps):
             by_path: dict[str, list[web.AbstractResource]] = {}
             for resource in router.resources():
                 if isinstance(resource, SUBAPP_RESOURCES):

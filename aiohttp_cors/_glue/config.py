@@ -23,6 +23,7 @@ from .compiler import (
     AppScope,
     CompiledPolicies,
     PolicyCompiler,
+    app_tree,
     check_handler,
     describe_route,
     view_class,
@@ -252,22 +253,8 @@ class CorsConfig:
             return False
         own = self.hooks.middleware
         return own in app.middlewares and all(
-            middleware is own for each in _app_tree(self._app) for middleware in each.middlewares
+            middleware is own for each in app_tree(self._app) for middleware in each.middlewares
         )
-
-
-def _app_tree(app: web.Application) -> list[web.Application]:
-    """*app* and every sub-application below it."""
-    apps, found = [app], []
-    while apps:
-        current = apps.pop()
-        found.append(current)
-        apps.extend(
-            resource.get_info()["app"]
-            for resource in current.router.resources()
-            if isinstance(resource, SUBAPP_RESOURCES)
-        )
-    return found
 
 
 def setup(
