@@ -75,7 +75,6 @@ HANDSHAKE_REFUSED: Final = "CORS WebSocket handshake refused: "
 #: Vary of every preflight answer: it depends on the origin, on the method and headers it
 #: echoes, and on whether Private Network Access was asked for (refused unless allowed).
 PREFLIGHT_VARY: Final = f"Origin, {ACRM}, {ACRH}, {ACRPN}"
-_ORIGIN_VARY: Final = "Origin"
 
 # --- bounds --------------------------------------------------------------------------------
 

@@ -108,8 +108,8 @@ async def respond_to_preflight(request: web.Request, policy: ResourcePolicy) -> 
 
 def apply_actual(answer: ActualAnswer, origins: Sequence[str], headers: CIMultiDict[str]) -> None:
     """Write an actual-response answer into the response's headers."""
-    if answer.vary_origin and headers.setdefault(VARY, "Origin") != "Origin":
-        merged = vary_with(headers.getall(VARY), "Origin")
+    if answer.vary_origin and headers.setdefault(VARY, ORIGIN) != ORIGIN:
+        merged = vary_with(headers.getall(VARY), ORIGIN)
         if merged is not None:
             headers[VARY] = merged
     for name in answer.remove_headers:
