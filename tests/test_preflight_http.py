@@ -322,7 +322,9 @@ async def test_adding_resource_with_options_route_is_allowed(
 
     app, cors = cors_app({PAGE: ResourceOptions(allow_methods="*")})
     route = app.router.add_route("OPTIONS", "/opt", my_options)
-    cors.add(route.resource)
+    resource = route.resource
+    assert resource is not None
+    cors.add(resource)
     client = await aiohttp_client(app)
     response = await client.options("/opt")
     assert await response.text() == "mine"
