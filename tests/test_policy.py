@@ -1,6 +1,6 @@
 """The compiled policy's three answers, as tables: each row names the rule it checks, a
 Fetch-standard section (https://fetch.spec.whatwg.org/#...), an aiohttp-cors 0.8.1 behaviour
-(compat.md) or a bug fixed (FIX / issue)."""
+(``compat:``, docs/migration.rst) or a bug fixed (FIX / issue)."""
 
 from __future__ import annotations
 
