@@ -93,13 +93,15 @@ def test_registration_errors() -> None:
     resource = app.router.add_resource("/a")
     route = resource.add_route("GET", hello)
     cors.add(route)
-    with pytest.raises(ValueError, match="already configured for route"):
+    with pytest.raises(
+        ValueError, match=r"Can't setup CORS for .* route: CORS already configured on resource"
+    ):
         cors.add(route)
     with pytest.raises(ValueError, match="add the resource before its routes"):
         cors.add(resource)
     other = app.router.add_resource("/b")
     cors.add(other)
-    with pytest.raises(ValueError, match="already configured for resource"):
+    with pytest.raises(ValueError, match=r"CORS is already configured for .* resource"):
         cors.add(other)
     with pytest.raises(ValueError, match="Resource or route expected"):
         cors.add("/c")  # type: ignore[type-var]

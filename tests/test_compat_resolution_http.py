@@ -278,3 +278,30 @@ def test_cors_add_returns_what_it_was_given_with_its_type() -> None:
     assert isinstance(route, web.AbstractRoute)
     assert isinstance(resource, web.Resource)
     assert isinstance(static, web.StaticResource)
+
+
+class PlainView(web.View, CorsViewMixin):
+    async def get(self) -> web.Response:
+        return web.Response(text="v")
+
+
+async def test_a_view_works_with_corsconfig_made_without_setup(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """FIX: with ``CorsConfig(app)`` made directly (no ``APP_CONFIG_KEY``), 0.8.1's views
+    answered 500; here they answer, and a plain ``OPTIONS`` keeps 0.8.1's 403 texts."""
+    app = web.Application()
+    cors = aiohttp_cors.CorsConfig(app, defaults={PAGE: ResourceOptions()})
+    cors.add(app.router.add_route("*", "/v", PlainView))
+    client = await aiohttp_client(app)
+    response = await client.options("/v")
+    assert response.status == 403
+    assert await response.text() == (
+        "CORS preflight request failed: origin header is not specified in the request"
+    )
+    response = await client.options("/v", headers={"Origin": PAGE})
+    assert "'Access-Control-Request-Method' header is not specified" in await response.text()
+    response = await client.options("/v", headers=preflight(PAGE, "GET"))
+    assert response.status == 200
+    response = await client.get("/v", headers={"Origin": PAGE})
+    assert response.headers[ACAO] == PAGE

@@ -178,12 +178,13 @@ class CorsConfig:
         self, resource: web.AbstractResource, config: CorsMapping | None, inherit: bool
     ) -> None:
         self._check_addable(resource)
+        # The texts start as 0.8.1's did, which is what people search for.
         if resource in self._resource_configs:
-            raise ValueError(f"CORS is already configured for resource {resource!r}")
+            raise ValueError(f"CORS is already configured for {resource!r} resource.")
         if any(route in self._route_configs for route in resource):
             raise ValueError(
-                f"CORS is already configured for routes of resource {resource!r}: "
-                "add the resource before its routes"
+                f"CORS is already configured for {resource!r} resource: one of its routes "
+                "was passed to cors.add first; add the resource before its routes"
             )
         problems = ProblemCollector()
         layer = parse_layer(
@@ -200,7 +201,10 @@ class CorsConfig:
             raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
         self._check_addable(resource)
         if route in self._route_configs:
-            raise ValueError(f"CORS is already configured for route {route!r}")
+            raise ValueError(
+                f"Can't setup CORS for {route!r} route: CORS already configured on resource "
+                f"{resource!r} for {route.method} method"
+            )
         where = describe_route(route.method, resource)
         if is_exempt(route.handler):
             raise ValueError(

@@ -16,7 +16,9 @@ from .decorators import (
     handler_config,
 )
 from .hooks import (
+    HOOKS_KEY,
     PreflightRefused,
+    RequestHooks,
     ask_preflight,
     innermost,
     preflight_response,
@@ -71,18 +73,29 @@ class CorsViewMixin:
         """Answer OPTIONS: a preflight gets the CORS verdict for this view; anything else
         gets the same 403 explanations as aiohttp-cors 0.8.1."""
         request: web.Request = self.request  # type: ignore[attr-defined]
-        cors = _config_of(request)
-        if cors is None:
-            raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
-        answer = await settle(
-            request, ask_preflight(request, cors.view_policy(request, type(self)))
-        )
+        # The hooks that compiled this route, whether setup() or CorsConfig(app) made
+        # them (only setup() stores the config under APP_CONFIG_KEY).
+        hooks = _hooks_of(request)
+        policy = hooks.policy_of(request) if hooks is not None else None
+        if policy is None:
+            cors = _config_of(request)
+            if cors is None:
+                raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
+            policy = cors.view_policy(request, type(self))
+        answer = await settle(request, ask_preflight(request, policy))
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
             raise PreflightRefused(text=answer.refusal, headers=refusal_headers(answer))
         return preflight_response(answer)
 
     setattr(options, PREFLIGHT_METHOD_ATTRIBUTE, True)
+
+
+def _hooks_of(request: web.Request) -> RequestHooks | None:
+    """The request hooks of the innermost application on the request's path that has
+    them, or None for a request that did not come through the router."""
+    apps = getattr(getattr(request, "match_info", None), "apps", ())
+    return innermost(apps, HOOKS_KEY) if apps else None
 
 
 def _config_of(request: web.Request) -> CorsConfig | None:
