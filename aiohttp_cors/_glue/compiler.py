@@ -178,6 +178,10 @@ class CompiledPolicies:
     #: Some CORS path routes OPTIONS to a handler other than the plugin's (a '*' route, a
     #: view, the user's own OPTIONS route): preflights must be caught before routing.
     intercept_needed: bool
+    #: Routes of CORS paths whose handler is ``@cors_exempt``: the methods exempt (a
+    #: view's exempt methods), or None for every method.  Their responses are left alone,
+    #: whichever policy their path has.
+    exempt_routes: dict[web.AbstractRoute, frozenset[str] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -207,6 +211,7 @@ class PolicyCompiler:
         strict: bool,
         options_handler: Handler,
         has_own_config: Callable[[web.Application], bool],
+        origin_timeout: float | None = None,
     ) -> None:
         self._parser = parser
         self._defaults = defaults
@@ -216,8 +221,10 @@ class PolicyCompiler:
         self._strict = strict
         self._options_handler = options_handler
         self._has_own_config = has_own_config
+        self._origin_timeout = origin_timeout
         self._tables: dict[tuple[ParsedConfig, ...], OriginTable] = {}
         self._policies: dict[tuple[object, ...], ResourcePolicy] = {}
+        self._exempt_routes: dict[web.AbstractRoute, frozenset[str] | None] = {}
 
     # -- config chains ----------------------------------------------------------------
 
@@ -263,7 +270,17 @@ class PolicyCompiler:
                 )
                 if is_exempt(handler):
                     chains.exempt_methods.update(methods)
+                    self._exempt_routes[route] = None
                     continue
+                if view is not None:
+                    # A view's own @cors_exempt methods: left alone like exempt handlers.
+                    exempt_here = [
+                        each for each in methods if is_exempt(getattr(view, each.lower(), None))
+                    ]
+                    if exempt_here:
+                        chains.exempt_methods.update(exempt_here)
+                        self._exempt_routes[route] = frozenset(exempt_here)
+                        methods = [each for each in methods if each not in exempt_here]
                 if route in self._route_configs:
                     route_layer = self._route_configs[route]
                 elif whole or self._scope.covers(resource.canonical):
@@ -316,6 +333,10 @@ class PolicyCompiler:
             routed.setdefault(hdrs.METH_HEAD, routed[hdrs.METH_GET])
         elif hdrs.METH_GET in exempt:
             exempt.add(hdrs.METH_HEAD)
+        # An exempt '*' route serves every method no other route serves: those are left
+        # alone (no answer for actual requests, preflights for them refused).
+        any_exempt = hdrs.METH_ANY in exempt and chains.any_method is None
+        other: OriginTable | None
         if chains.any_method is not None:
             other = self._table(chains.any_method)
         else:
@@ -328,11 +349,15 @@ class PolicyCompiler:
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = (other, False)
+            preflight_tables[method] = None if any_exempt else (other, False)
+        if any_exempt:
+            other = None
         for method in exempt:
             actual_tables[method] = None
             preflight_tables[method] = None
-        any_method = (other, True) if chains.any_method is not None else None
+        any_method = (
+            (self._table(chains.any_method), True) if chains.any_method is not None else None
+        )
         # Paths whose tables are all the same share one policy object (tables compare by
         # identity, and equal chains already share one table).
         key = (
@@ -349,6 +374,7 @@ class PolicyCompiler:
                 preflight_tables=preflight_tables,
                 any_method=any_method,
                 strict=self._strict,
+                origin_timeout=self._origin_timeout,
             )
         return policy
 
@@ -393,8 +419,11 @@ class PolicyCompiler:
                 other_methods=table,
                 preflight_tables={},
                 strict=self._strict,
+                origin_timeout=self._origin_timeout,
             )
-        return CompiledPolicies(by_resource, router_errors, self._scope, intercept_needed)
+        return CompiledPolicies(
+            by_resource, router_errors, self._scope, intercept_needed, self._exempt_routes
+        )
 
     def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
         """Make OPTIONS requests to the path reach the plugin's preflight handler.
@@ -424,6 +453,9 @@ class PolicyCompiler:
         tables: dict[str, OriginTable | None] = {}
         for method in view_methods(view):
             handler = getattr(view, method.lower(), None)
+            if is_exempt(handler):
+                tables[method] = None
+                continue
             method_layer = handler_layer(self._parser, handler, method, None, problems)
             tables[method] = self._table(self._chain(method_layer, class_layer))
         problems.raise_if_any()
@@ -432,4 +464,5 @@ class PolicyCompiler:
             other_methods=self._table(self._chain(class_layer)),
             preflight_tables={m: (t, True) for m, t in tables.items() if t is not None},
             strict=self._strict,
+            origin_timeout=self._origin_timeout,
         )

@@ -40,6 +40,25 @@ CorsMapping = Mapping[Any, OptionsValue]
 #: ``all_routes``: True, False, a path prefix, or a sequence of them.
 AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
 
+#: How long an async origin callable may take, by default, before the request's origin is
+#: refused.  A callable that looks the origin up (a database, a cache) answers in
+#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
+#: hung one from holding responses (and their connections) forever.
+DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
+
+
+def check_origin_timeout(value: object) -> float | None:
+    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(
+            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return float(value)
+
 
 class CorsConfig:
     """CORS configuration of one aiohttp application.
@@ -56,6 +75,7 @@ class CorsConfig:
         router_adapter: object = None,
         all_routes: AllRoutes = False,
         strict: bool = False,
+        origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
     ) -> None:
         if router_adapter is not None:
             warnings.warn(
@@ -73,6 +93,7 @@ class CorsConfig:
             raise RuntimeError("CORS is already set up for this application")
         self._app = app
         self._strict = strict
+        self._origin_timeout = check_origin_timeout(origin_timeout)
         self._scope = AppScope.parse(all_routes)
         self._parser = ConfigParser(strict=strict)
         # What was registered: routes one by one (with their config layer, or None for
@@ -222,6 +243,7 @@ class CorsConfig:
             strict=self._strict,
             options_handler=self.hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
+            origin_timeout=self._origin_timeout,
         )
 
     def _compile(self) -> CompiledPolicies:
@@ -263,6 +285,7 @@ def setup(
     defaults: CorsMapping | None = None,
     all_routes: AllRoutes = False,
     strict: bool = False,
+    origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
 ) -> CorsConfig:
     """Enable CORS for *app* and return its :class:`CorsConfig`.
 
@@ -274,9 +297,19 @@ def setup(
         router 404/405 answers get CORS headers too.  A path prefix (``"/api"``) or a
         sequence of them does the same for the routes at or under those paths only.
     :param strict: turn every :class:`CorsSecurityWarning` into a :class:`CorsConfigError`,
-        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``.
+        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``, or carrying
+        a cookie and admitted by an entry the security review refuses with credentials.
+    :param origin_timeout: seconds an async origin callable may take (default 5); past
+        them the request's origin is refused and the route logged once.  ``None``: no
+        bound.
     """
-    cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
+    cors = CorsConfig(
+        app,
+        defaults=defaults,
+        all_routes=all_routes,
+        strict=strict,
+        origin_timeout=origin_timeout,
+    )
     app[APP_CONFIG_KEY] = cors
     return cors
 

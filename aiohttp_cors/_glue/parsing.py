@@ -149,7 +149,11 @@ def parse_layer(
     where: str,
     problems: ProblemCollector,
 ) -> Layer | None:
-    """A config given to ``cors.add`` as a layer of the chain, or None without one."""
+    """A config given to ``cors.add`` as a layer of the chain, or None without one.
+
+    ``inherit_defaults=False`` without a config is a layer too, an empty one that stops
+    the chain: it closes the route (no origin admitted, unless the handler's own
+    ``@custom_cors`` admits some), rather than silently keeping the defaults."""
     if config is None:
-        return None
+        return None if inherit_defaults else parser.layer((), False)
     return parser.layer(parser.parse(config, where, problems), inherit_defaults)
