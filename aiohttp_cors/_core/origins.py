@@ -115,6 +115,10 @@ def parse_request_origin(origin: str) -> ParsedOrigin | None:
     if match is None:
         return None
     scheme, host, port = match.group(1), match.group(2), match.group(3) or ""
+    if port and (port[0] == "0" or int(port) > 65535 or _DEFAULT_PORTS.get(scheme) == port):
+        # Browsers serialize a port as a number from 1 to 65535, without the scheme's
+        # default: ":99999", ":0443" or ":443" on https come from no browser.
+        return None
     return ParsedOrigin(scheme, host, port)
 
 

@@ -156,6 +156,24 @@ class AppScope:
     def enabled(self) -> bool:
         return bool(self.prefixes)
 
+    @property
+    def depends_on_mount(self) -> bool:
+        """Whether where the app is mounted changes what the scope covers: the prefixes
+        are relative to the application, and a sub-application's routes carry the path
+        it is mounted at (``"/"`` covers everything wherever it is)."""
+        return self.enabled and self.prefixes != ("/",)
+
+    def under(self, mount_prefix: str) -> AppScope:
+        """This scope for an application mounted at *mount_prefix* (``""``: not mounted,
+        or mounted by domain), in the full paths its routes have there."""
+        if not mount_prefix:
+            return self
+        return AppScope(
+            tuple(
+                mount_prefix if prefix == "/" else mount_prefix + prefix for prefix in self.prefixes
+            )
+        )
+
     def covers(self, path: str) -> bool:
         """Whether *path* (a route's path pattern, or a request's path) is the prefix or
         lies under it: ``"/api"`` covers ``/api`` and ``/api/x``, not ``/apix``."""
@@ -333,14 +351,16 @@ class PolicyCompiler:
             routed.setdefault(hdrs.METH_HEAD, routed[hdrs.METH_GET])
         elif hdrs.METH_GET in exempt:
             exempt.add(hdrs.METH_HEAD)
+        any_method = (
+            (self._table(chains.any_method), True) if chains.any_method is not None else None
+        )
         # An exempt '*' route serves every method no other route serves: those are left
         # alone (no answer for actual requests, preflights for them refused).
         any_exempt = hdrs.METH_ANY in exempt and chains.any_method is None
-        other: OriginTable | None
         if chains.any_method is not None:
-            other = self._table(chains.any_method)
+            other_table = self._table(chains.any_method)
         else:
-            other = self._table(chains.other if chains.other is not None else self._chain())
+            other_table = self._table(chains.other if chains.other is not None else self._chain())
         actual_tables: dict[str, OriginTable | None] = {
             method: self._table(chain) for method, chain in routed.items()
         }
@@ -349,15 +369,14 @@ class PolicyCompiler:
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = None if any_exempt else (other, False)
-        if any_exempt:
-            other = None
+            preflight_tables[method] = None if any_exempt else (other_table, False)
+        other = None if any_exempt else other_table
+        if not any_exempt and any_method is not None and hdrs.METH_OPTIONS not in routed:
+            # The '*' route serves OPTIONS too: a preflight may ask for it like any other.
+            preflight_tables[hdrs.METH_OPTIONS] = any_method
         for method in exempt:
             actual_tables[method] = None
             preflight_tables[method] = None
-        any_method = (
-            (self._table(chains.any_method), True) if chains.any_method is not None else None
-        )
         # Paths whose tables are all the same share one policy object (tables compare by
         # identity, and equal chains already share one table).
         key = (
@@ -399,8 +418,27 @@ class PolicyCompiler:
                     by_path.setdefault(resource.canonical, []).append(resource)
                     seen.add(resource)
             groups.extend(by_path.values())
-        # Resources registered here but living in a router this app does not reach.
-        groups.extend([resource] for resource in registered if resource not in seen)
+        # Resources registered here but living in a router this app does not reach: a
+        # sub-application with its own setup is a mistake (its configuration alone
+        # decides there), any other router is compiled as it is.
+        unseen = [resource for resource in registered if resource not in seen]
+        if unseen:
+            foreign = {
+                resource
+                for each in app_tree(app)
+                if each is not app and self._has_own_config(each)
+                for below in app_tree(each)
+                for resource in below.router.resources()
+            }
+            for resource in unseen:
+                if resource in foreign:
+                    problems.add(
+                        f"resource {resource.canonical!r} belongs to a sub-application with its "
+                        "own aiohttp_cors.setup(), whose configuration alone decides there: "
+                        "add it with the CorsConfig that the sub-application's setup() returned"
+                    )
+                else:
+                    groups.append([resource])
         by_resource: dict[web.AbstractResource | None, ResourcePolicy] = {}
         intercept_needed = False
         for group in groups:

@@ -103,7 +103,7 @@ class CorsConfig:
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
-        self.hooks = RequestHooks(self._compile)
+        self.hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
         app[HOOKS_KEY] = self.hooks
         app.middlewares.insert(0, self.hooks.middleware)  # type: ignore[arg-type]
@@ -233,22 +233,23 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self) -> PolicyCompiler:
+    def _compiler(self, mount_prefix: str = "") -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
             defaults=self._defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
-            scope=self._scope,
+            scope=self._scope.under(mount_prefix),
             strict=self._strict,
             options_handler=self.hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
             origin_timeout=self._origin_timeout,
         )
 
-    def _compile(self) -> CompiledPolicies:
-        """Compile the policies (at app start, or on first use of an app never started)."""
-        return self._compiler().compile(self._app)
+    def _compile(self, mount_prefix: str = "") -> CompiledPolicies:
+        """Compile the policies (at app start, or on first use of an app never started;
+        again with *mount_prefix* once a request shows where the app is mounted)."""
+        return self._compiler(mount_prefix).compile(self._app)
 
     def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view* (``CorsViewMixin``

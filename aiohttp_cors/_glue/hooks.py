@@ -23,9 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 from aiohttp import hdrs, web
+from aiohttp.web_urldispatcher import PrefixedSubAppResource
 from multidict import CIMultiDict
 
-from .._core.errors import CorsSecurityWarning, logger
+from .._core.errors import CorsConfigError, CorsSecurityWarning, logger
 from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
 from .._core.policy import (
     PREFLIGHT_FAILED,
@@ -236,8 +237,16 @@ def log_refusal(what: str, reason: str, request: web.Request) -> None:
 class RequestHooks:
     """The hooks of one ``CorsConfig``, applying the policies it compiled."""
 
-    def __init__(self, compile_policies: Callable[[], CompiledPolicies]) -> None:
+    def __init__(
+        self, compile_policies: Callable[..., CompiledPolicies], *, mount_relative: bool = False
+    ) -> None:
         self._compile_policies = compile_policies
+        # all_routes path prefixes are relative to the application: a sub-application's
+        # routes carry its mount path, which aiohttp tells no one before a request
+        # arrives (the sub-application has no link to its parent).  The first request
+        # shows it (request.match_info.apps); the policies are compiled again for it.
+        self._mount_relative = mount_relative
+        self._mount_unknown = mount_relative
         self._compiled: CompiledPolicies | None = None
         self._exempt_routes: Mapping[web.AbstractRoute, frozenset[str] | None] = {}
         # The compiled policies by resource: the one look-up every response costs.
@@ -248,6 +257,7 @@ class RequestHooks:
         """Forget the compiled policies (the configuration changed before start)."""
         self._compiled = self._by_resource = None
         self._exempt_routes = {}
+        self._mount_unknown = self._mount_relative
 
     def compiled(self) -> CompiledPolicies:
         """The compiled policies (compiled now for an app used without being started)."""
@@ -263,7 +273,30 @@ class RequestHooks:
 
     def policy_of(self, request: web.Request) -> ResourcePolicy | None:
         """The policy of the resource the request matched, if CORS is enabled on it."""
+        if self._mount_unknown:
+            self._learn_mount(request)
         return self._resources().get(request.match_info.route.resource)
+
+    def _learn_mount(self, request: web.Request) -> None:
+        """Compile again for the path this (sub-)application is mounted at, if any."""
+        # A hand-made request (tests written for 0.8.1 build some) tells nothing.
+        apps = getattr(getattr(request, "match_info", None), "apps", None)
+        if not isinstance(apps, tuple):
+            return
+        self._mount_unknown = False
+        prefix = mount_prefix(apps, self)
+        if not prefix:
+            return
+        self.compiled()
+        try:
+            compiled = self._compile_policies(prefix)
+        except CorsConfigError:
+            # Found at app start otherwise; never a 500 for the request that showed it.
+            logger.exception("CORS configuration of the application mounted at %r", prefix)
+            return
+        self._compiled = compiled
+        self._by_resource = compiled.by_resource
+        self._exempt_routes = compiled.exempt_routes
 
     def _router_error_policy(
         self, request: web.Request, compiled: CompiledPolicies
@@ -312,6 +345,8 @@ class RequestHooks:
     async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
         if type(response) in _OWN_RESPONSES:
             return
+        if self._mount_unknown:
+            self._learn_mount(request)
         by_resource = self._by_resource
         if by_resource is None:
             by_resource = self._resources()
@@ -357,6 +392,19 @@ class RequestHooks:
             log_refusal("websocket handshake", answer.refusal, request)
             # Raised inside ws.prepare(): the 101 never goes out.
             raise HandshakeRefused(text=answer.refusal, headers=dict([_NOSNIFF]))
+
+
+def mount_prefix(apps: Sequence[web.Application], hooks: RequestHooks) -> str:
+    """The path at which the application of *hooks* is mounted, as seen from a request's
+    chain of applications (outermost first): ``""`` at the root or under a domain."""
+    for index, app in enumerate(apps):
+        if index and app.get(HOOKS_KEY) is hooks:
+            for resource in apps[index - 1].router.resources():
+                if isinstance(resource, PrefixedSubAppResource):
+                    info = resource.get_info()
+                    if info["app"] is app:
+                        return str(info["prefix"])
+    return ""
 
 
 #: Each application's hooks, so that a request finds the innermost configuration.
