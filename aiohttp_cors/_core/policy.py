@@ -95,6 +95,12 @@ GRANTED_KEY_LENGTH: Final = 768
 #: the most characters of names one remembered tuple may hold.
 EXPOSED_CACHE_SIZE: Final = 256
 EXPOSED_KEY_LENGTH: Final = 1024
+#: What each cache may hold at most, in bytes, when a client fills it with the longest
+#: keys it may hold (measured with tracemalloc by tests/test_security_round3.py, the
+#: figures docs/security.rst gives): per policy, per origin table, per exposing rule.
+GRANTED_CACHE_BYTES: Final = 1_310_720  # 1.25 MiB: the key, and the answer echoing it
+DECIDED_CACHE_BYTES: Final = 131_072  # 128 KiB
+EXPOSED_CACHE_BYTES: Final = 1_048_576  # 1 MiB
 
 _UNDECIDED: Final = object()
 

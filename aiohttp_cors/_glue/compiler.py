@@ -123,6 +123,10 @@ class AppScope:
     under path prefixes (``"/"`` for the whole app), segment by segment."""
 
     prefixes: tuple[str, ...] = ()
+    #: The prefixes may lie under any mount path (where the application is mounted is not
+    #: known yet): what is compiled at start, so that every path that may be in scope has
+    #: its OPTIONS route before the first request shows the mount path.
+    floating: bool = False
 
     @classmethod
     def parse(cls, all_routes: object) -> AppScope:
@@ -163,6 +167,10 @@ class AppScope:
         it is mounted at (``"/"`` covers everything wherever it is)."""
         return self.enabled and self.prefixes != ("/",)
 
+    def anywhere(self) -> AppScope:
+        """This scope under any mount path: a superset of the scope once mounted."""
+        return AppScope(self.prefixes, floating=self.depends_on_mount)
+
     def under(self, mount_prefix: str) -> AppScope:
         """This scope for an application mounted at *mount_prefix* (``""``: not mounted,
         or mounted by domain), in the full paths its routes have there."""
@@ -180,6 +188,12 @@ class AppScope:
         for prefix in self.prefixes:
             if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
                 return True
+        if self.floating:
+            slash = path.find("/", 1)
+            while slash != -1:
+                if AppScope(self.prefixes).covers(path[slash:]):
+                    return True
+                slash = path.find("/", slash + 1)
         return False
 
 
@@ -200,6 +214,9 @@ class CompiledPolicies:
     #: view's exempt methods), or None for every method.  Their responses are left alone,
     #: whichever policy their path has.
     exempt_routes: dict[web.AbstractRoute, frozenset[str] | None] = field(default_factory=dict)
+    #: A floating scope (mount path not known yet) covered paths the scope itself does not:
+    #: they must be compiled again once the mount path is known.
+    floated: bool = False
 
 
 @dataclass
@@ -407,6 +424,7 @@ class PolicyCompiler:
         registered.update(route.resource for route in self._route_configs if route.resource)
         groups: list[list[web.AbstractResource]] = []
         seen: set[web.AbstractResource] = set()
+        floated = False
         # Not into a sub-application with its own setup: the innermost configuration decides.
         own_apps = app_tree(app, descend=lambda subapp: not self._has_own_config(subapp))
         for router in (each.router for each in own_apps):
@@ -417,6 +435,11 @@ class PolicyCompiler:
                 if resource in registered or self._scope.covers(resource.canonical):
                     by_path.setdefault(resource.canonical, []).append(resource)
                     seen.add(resource)
+                    floated = floated or (
+                        self._scope.floating
+                        and resource not in registered
+                        and not AppScope(self._scope.prefixes).covers(resource.canonical)
+                    )
             groups.extend(by_path.values())
         # Resources registered here but living in a router this app does not reach: a
         # sub-application with its own setup is a mistake (its configuration alone
@@ -460,7 +483,12 @@ class PolicyCompiler:
                 origin_timeout=self._origin_timeout,
             )
         return CompiledPolicies(
-            by_resource, router_errors, self._scope, intercept_needed, self._exempt_routes
+            by_resource,
+            router_errors,
+            AppScope(self._scope.prefixes),  # router errors: by the scope itself
+            intercept_needed,
+            self._exempt_routes,
+            floated,
         )
 
     def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:

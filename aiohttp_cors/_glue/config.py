@@ -233,22 +233,25 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self, mount_prefix: str = "") -> PolicyCompiler:
+    def _compiler(self, mount_prefix: str | None = None) -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
             defaults=self._defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
-            scope=self._scope.under(mount_prefix),
+            scope=(
+                self._scope.anywhere() if mount_prefix is None else self._scope.under(mount_prefix)
+            ),
             strict=self._strict,
             options_handler=self.hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
             origin_timeout=self._origin_timeout,
         )
 
-    def _compile(self, mount_prefix: str = "") -> CompiledPolicies:
+    def _compile(self, mount_prefix: str | None = None) -> CompiledPolicies:
         """Compile the policies (at app start, or on first use of an app never started;
-        again with *mount_prefix* once a request shows where the app is mounted)."""
+        again with *mount_prefix* once a request shows where the app is mounted, if the
+        scope of all_routes depends on it)."""
         return self._compiler(mount_prefix).compile(self._app)
 
     def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:

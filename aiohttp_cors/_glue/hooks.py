@@ -285,14 +285,13 @@ class RequestHooks:
             return
         self._mount_unknown = False
         prefix = mount_prefix(apps, self)
-        if not prefix:
-            return
-        self.compiled()
+        if not prefix and not self.compiled().floated:
+            return  # not mounted, and nothing was compiled for another mount path
         try:
             compiled = self._compile_policies(prefix)
         except CorsConfigError:
             # Found at app start otherwise; never a 500 for the request that showed it.
-            logger.exception("CORS configuration of the application mounted at %r", prefix)
+            logger.exception("CORS configuration of the application mounted at %r", prefix or "/")
             return
         self._compiled = compiled
         self._by_resource = compiled.by_resource
@@ -321,7 +320,12 @@ class RequestHooks:
         """Handler of the OPTIONS route the plugin adds to CORS-enabled resources."""
         policy = self.policy_of(request)
         if policy is None:
-            raise web.HTTPMethodNotAllowed(request.method, ())
+            # Out of scope once the mount path was known: the router's own answer.
+            resource = request.match_info.route.resource
+            served = [
+                route.method for route in resource or () if route.handler != self.answer_options
+            ]
+            raise web.HTTPMethodNotAllowed(request.method, served)
         return await respond_to_preflight(request, policy)
 
     def _make_middleware(self) -> Callable[[web.Request, Handler], object]:
