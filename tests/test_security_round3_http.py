@@ -300,6 +300,19 @@ async def test_a_request_aware_callable_without_varies_on_is_warned_about() -> N
         aiohttp_cors.setup(web.Application(), defaults={lambda o: True: ResourceOptions()})
 
 
+def test_a_callable_is_warned_about_once_however_many_routes_use_it() -> None:
+    def reads_a_header(origin: str, request: web.Request) -> bool:
+        return request.headers.get("X-Plan") == "pro"
+
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for number in range(5):
+            cors.add(app.router.add_get(f"/r{number}", hello), {reads_a_header: ResourceOptions()})
+    assert len([w for w in caught if "varies_on" in str(w.message)]) == 1
+
+
 @pytest.mark.parametrize(
     ("names", "error"),
     [

@@ -98,7 +98,9 @@ async def within_timeout(
                 return await pending
         return await asyncio.wait_for(pending.coroutine, timeout)
     except asyncio.TimeoutError:
-        route = route_label(request)
+        # The route's pattern, never the request path: one entry per route at most.
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "(router error)"
         assert policy is not None  # for the type checker: timeout came from it
         if route in policy.timed_out_routes:
             level = logging.DEBUG

@@ -390,7 +390,8 @@ async def check(
         passed = preflight is None or preflight.verdict.allowed
         while passed:
             sent = [("Origin", hop.origin), *hop.headers]
-            if cookies:
+            # The cookies stand in for the jar of the target's site: they go to its host.
+            if cookies and hop_url.host == target.host:
                 sent.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookies)))
             if actual is not None:
                 redirects.append(actual)
