@@ -222,14 +222,14 @@ def _walk(items: Any, runs: list[str], current: list[str]) -> None:
     """Append the literal text of *items* (a parsed sequence) to *current*; anything that
     is not one fixed character ends the run, and its own parts are read as runs apart."""
     for op, argument in items:
-        name = str(op)
+        name = _op_name(op)
         if name == "LITERAL":
             current.append(chr(argument))
         elif name == "ANY":
             # An unescaped dot, read as the dot it was meant to be (the commonest
             # mistake): probing the look-alike with another character there finds it.
             current.append(".")
-        elif name == "IN" and len(argument) == 1 and str(argument[0][0]) == "LITERAL":
+        elif name == "IN" and len(argument) == 1 and _op_name(argument[0][0]) == "LITERAL":
             current.append(chr(argument[0][1]))  # [.] is one dot
         elif name == "SUBPATTERN":
             _walk(argument[-1], runs, current)  # (?:...) and (...) read inline
@@ -246,6 +246,11 @@ def _walk(items: Any, runs: list[str], current: list[str]) -> None:
                 if current:
                     runs.append("".join(current))
                     current.clear()
+
+
+def _op_name(op: Any) -> str:
+    """An operation's name (the parser's constants are ints carrying a ``name``)."""
+    return str(getattr(op, "name", op))
 
 
 def _nested_sequences(name: str, argument: Any) -> list[Any]:
