@@ -383,6 +383,10 @@ async def cancels(origin: str) -> bool:
     raise asyncio.CancelledError
 
 
+def cancels_synchronously(origin: str) -> bool:
+    raise asyncio.CancelledError
+
+
 def callable_app(key: object, **setup: Any) -> web.Application:
     app = web.Application()
     cors = aiohttp_cors.setup(app, **setup)
@@ -410,10 +414,11 @@ async def test_a_hanging_origin_callable_is_refused_after_origin_timeout(
     assert sum("'/ws'" in record.message for record in warned) == 1
 
 
+@pytest.mark.parametrize("key", [cancels, cancels_synchronously], ids=["async", "sync"])
 async def test_a_cancelled_error_from_the_callable_is_a_refusal(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, key: object
 ) -> None:
-    client = await aiohttp_client(callable_app(cancels))
+    client = await aiohttp_client(callable_app(key))
     response = await client.put("/data", headers={ORIGIN: SITE})
     assert response.status == 200 and ACAO not in response.headers
     response = await client.options("/data", headers=preflight(SITE, "PUT"))

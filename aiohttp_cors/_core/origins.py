@@ -16,6 +16,7 @@ request origins are matched only after a cheap syntax check, so junk is never re
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import ipaddress
 import re
@@ -197,7 +198,9 @@ class PredicateOrigin:
             if self.takes_request:
                 return predicate(origin, request)
             return predicate(origin)
-        except Exception:
+        except (Exception, asyncio.CancelledError):
+            # A CancelledError out of a plain call is the callable's own: the request's
+            # cancellation can only arrive at an await.
             self.report_failure(origin)
             return False
 
