@@ -89,9 +89,9 @@ async def within_timeout(
 ) -> T:
     """The answer an async origin callable leads to, waited for at most the policy's
     ``origin_timeout``: past it, the pending answer's refusal, logged once per route."""
-    timeout = policy.origin_timeout if policy is not None else None
-    if timeout is None:
+    if policy is None or policy.origin_timeout is None:
         return await pending
+    timeout = policy.origin_timeout
     try:
         if sys.version_info >= (3, 11):
             async with asyncio.timeout(timeout):
@@ -101,7 +101,6 @@ async def within_timeout(
         # The route's pattern, never the request path: one entry per route at most.
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "(router error)"
-        assert policy is not None  # for the type checker: timeout came from it
         if route in policy.timed_out_routes:
             level = logging.DEBUG
         else:

@@ -310,7 +310,8 @@ def _next_hop(
     """Where a browser goes after a redirect response that passed the CORS check: the
     next URL, the request as it is sent there and its body; or why the fetch fails."""
     location = exchange.location
-    assert location is not None
+    if location is None:
+        return f"the server answered {exchange.status} without a Location"
     current = URL(exchange.url)
     try:
         next_url = current.join(URL(location))
