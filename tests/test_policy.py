@@ -54,7 +54,9 @@ def policy(
     *routes*, whose other routes serve *plain* and whose exempt routes serve *exempt*."""
     shared = table(*entries)
     actual: dict[str, OriginTable | None] = dict.fromkeys(routes, shared)
-    preflight: dict[str, tuple[OriginTable, bool] | None] = dict.fromkeys(routes, (shared, True))
+    preflight: dict[str, tuple[OriginTable, bool | None] | None] = dict.fromkeys(
+        routes, (shared, True)
+    )
     for method in plain:
         preflight[method] = (shared, False)
     for method in exempt:

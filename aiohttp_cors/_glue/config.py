@@ -43,6 +43,25 @@ AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
 #: ``route = cors.add(app.router.add_get(...))`` keeps the route's type.
 RoutingEntity = TypeVar("RoutingEntity", bound=Union[web.AbstractRoute, web.AbstractResource])  # noqa: UP007
 
+#: How long an async origin callable may take, by default, before the request's origin is
+#: refused.  A callable that looks the origin up (a database, a cache) answers in
+#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
+#: hung one from holding responses (and their connections) forever.
+DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
+
+
+def check_origin_timeout(value: object) -> float | None:
+    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(
+            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return float(value)
+
 
 class CorsConfig:
     """CORS configuration of one aiohttp application.
@@ -59,6 +78,7 @@ class CorsConfig:
         router_adapter: object = None,
         all_routes: AllRoutes = False,
         strict: bool = False,
+        origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
     ) -> None:
         if router_adapter is not None:
             warnings.warn(
@@ -79,6 +99,7 @@ class CorsConfig:
             raise RuntimeError("CORS is already set up for this application")
         self._app = app
         self._strict = strict
+        self._origin_timeout = check_origin_timeout(origin_timeout)
         self._scope = AppScope.parse(all_routes)
         self._parser = ConfigParser(strict=strict)
         # What was registered: routes one by one (with their config layer, or None for
@@ -91,7 +112,7 @@ class CorsConfig:
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
-        self.hooks = RequestHooks(self._compile)
+        self.hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
         app[HOOKS_KEY] = self.hooks
         app.middlewares.insert(0, self.hooks.middleware)  # type: ignore[arg-type]
@@ -226,22 +247,27 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self) -> PolicyCompiler:
+    def _compiler(self, mount_prefix: str | None = None) -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
             defaults=self._defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
             first_route_configs=self._first_route_configs,
-            scope=self._scope,
+            scope=(
+                self._scope.anywhere() if mount_prefix is None else self._scope.under(mount_prefix)
+            ),
             strict=self._strict,
             options_handler=self.hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
+            origin_timeout=self._origin_timeout,
         )
 
-    def _compile(self) -> CompiledPolicies:
-        """Compile the policies (at app start, or on first use of an app never started)."""
-        return self._compiler().compile(self._app)
+    def _compile(self, mount_prefix: str | None = None) -> CompiledPolicies:
+        """Compile the policies (at app start, or on first use of an app never started;
+        again with *mount_prefix* once a request shows where the app is mounted, if the
+        scope of all_routes depends on it)."""
+        return self._compiler(mount_prefix).compile(self._app)
 
     def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view* (``CorsViewMixin``
@@ -278,6 +304,7 @@ def setup(
     defaults: CorsMapping | None = None,
     all_routes: AllRoutes = False,
     strict: bool = False,
+    origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
 ) -> CorsConfig:
     """Enable CORS for *app* and return its :class:`CorsConfig`.
 
@@ -289,9 +316,19 @@ def setup(
         router 404/405 answers get CORS headers too.  A path prefix (``"/api"``) or a
         sequence of them does the same for the routes at or under those paths only.
     :param strict: turn every :class:`CorsSecurityWarning` into a :class:`CorsConfigError`,
-        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``.
+        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``, or carrying
+        a cookie and admitted by an entry the security review refuses with credentials.
+    :param origin_timeout: seconds an async origin callable may take (default 5); past
+        them the request's origin is refused and the route logged once.  ``None``: no
+        bound.
     """
-    cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
+    cors = CorsConfig(
+        app,
+        defaults=defaults,
+        all_routes=all_routes,
+        strict=strict,
+        origin_timeout=origin_timeout,
+    )
     app[APP_CONFIG_KEY] = cors
     return cors
 

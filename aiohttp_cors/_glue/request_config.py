@@ -86,6 +86,7 @@ class RequestConfigPolicy(ResourcePolicy):
             preflight_tables=compiled.preflight_tables,
             any_method=compiled.any_method,
             strict=compiled.strict,
+            origin_timeout=compiled.origin_timeout,
         )
         self._view_name = view.__qualname__
         self._call = _caller(view)
@@ -108,6 +109,7 @@ class RequestConfigPolicy(ResourcePolicy):
                 method: (table, True) if served else None for method, served in self._served.items()
             },
             strict=self.strict,
+            origin_timeout=self.origin_timeout,
         )
 
     def _policy_for(self, request: object, method: str) -> ResourcePolicy | None:

@@ -22,7 +22,6 @@ from .hooks import (
     ask_preflight,
     innermost,
     preflight_response,
-    refusal_headers,
     settle,
 )
 
@@ -82,11 +81,12 @@ class CorsViewMixin:
             if cors is None:
                 raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
             policy = cors.view_policy(request, type(self))
-        answer = await settle(request, ask_preflight(request, policy))
+        answer = await settle(request, ask_preflight(request, policy), policy)
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
-            raise PreflightRefused(text=answer.refusal, headers=refusal_headers(answer))
-        return preflight_response(answer)
+            headers = preflight_response(answer, policy.vary_extra).headers
+            raise PreflightRefused(text=answer.refusal, headers=headers)
+        return preflight_response(answer, policy.vary_extra)
 
     setattr(options, PREFLIGHT_METHOD_ATTRIBUTE, True)
 
