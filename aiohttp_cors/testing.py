@@ -18,8 +18,10 @@ from http.cookies import BaseCookie
 from typing import Protocol
 
 import aiohttp
+from aiohttp import web
 from yarl import URL
 
+from ._tools.app_mode import config_mode
 from ._tools.browser import BrowserRequest, Header, Problem
 from ._tools.doctor import (
     CheckError,
@@ -196,6 +198,14 @@ async def check(
     :raises CheckError: the server could not be reached.
     """
     target = client.make_url(path)
+    # pytest-aiohttp's client has the application: the fixes are then written the way it
+    # configures CORS for this route (app-wide, cors.add or @custom_cors).
+    app = getattr(client, "app", None)
+    mode = (
+        await config_mode(app, method, target.path)
+        if isinstance(app, web.Application)
+        else "unknown"
+    )
     if origin == str(target.origin()):
         raise CheckInputError(
             f"origin {origin!r} is the test server's own origin: a browser makes no CORS check "
@@ -216,6 +226,8 @@ async def check(
         body=body,
         cookies=_cookies_for(client, target) if credentials else (),
         connector=client.session.connector,
+        audience="python",
+        mode=mode,
     )
     return CorsVerdict(report)
 

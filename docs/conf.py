@@ -29,10 +29,16 @@ copyright = "the aiohttp_cors contributors"
 release = aiohttp_cors.__version__
 version = ".".join(release.split(".")[:2])
 
+# Local extensions (docs/_ext/): rendered_examples writes each Python example of the
+# pages below to a file, as the page shows it, for CI to run.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
+
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
+    "rendered_examples",
 ]
+rendered_examples_pages = ("quickstart", "recipes", "deployment", "testing")
 
 # Sources.
 root_doc = "index"
