@@ -11,7 +11,8 @@ Each one is run here as a reader would, copied into a file of its own in an empt
   on a test server, so configuration errors found at start-up fail it too.
 
 Fragments (``<page>-<n>.fragment.py``, marked on the page) were compiled by the build
-and are listed, not run.  Usage::
+and are listed, not run; so are the blocks in other languages (console commands, proxy
+configurations, sample output), each with its language.  Usage::
 
     python scripts/run-rendered-examples.py docs/_build/html/_rendered_examples
 """
@@ -63,6 +64,9 @@ def run(folder: Path) -> int:
     failed = []
     for example in manifest:
         name, where = example["file"], f"{example['page']}.rst, line {example['line']}"
+        if example["language"] != "python":
+            print(f"- {name} ({where}): {example['language']}, shown, not run here")
+            continue
         if example["fragment"]:
             print(f"- {name} ({where}): fragment, shown as such on the page; not run")
             continue
@@ -92,7 +96,8 @@ def run(folder: Path) -> int:
     if failed:
         print(f"\n{len(failed)} example(s) failed as rendered: {', '.join(failed)}")
         return 1
-    print(f"\nevery example of {len(manifest)} ran as rendered (fragments excepted)")
+    ran = [e for e in manifest if e["language"] == "python" and not e["fragment"]]
+    print(f"\nevery one of the {len(ran)} Python examples ran as rendered")
     return 0
 
 

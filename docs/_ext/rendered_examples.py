@@ -5,7 +5,9 @@ with ``:start-at:`` or ``:pyobject:`` shows part of a file, and that part must r
 own.  After each page of ``rendered_examples_pages`` is resolved, every Python
 ``literal_block`` it renders (``code-block``, ``literalinclude``) is written to
 ``<outdir>/_rendered_examples/<page>-<n>.py``, with a ``manifest.json`` listing them;
-``scripts/run-rendered-examples`` runs them (CI does, after the HTML build).
+``scripts/run-rendered-examples.py`` runs them (CI does, after the HTML build).  Blocks in
+other languages (console commands, proxy configurations, page scripts, sample output) are
+written as ``<page>-<n>.<language>.txt`` and listed as shown, not run.
 
 A block that is deliberately a fragment (it uses names defined elsewhere on the page) says
 so where readers see it: give it ``:class: fragment`` and a ``:caption:`` that starts with
@@ -49,11 +51,23 @@ def collect(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if docname not in app.config.rendered_examples_pages:
         return
     found = _FOUND[docname] = []
-    for number, block in enumerate(
-        (b for b in doctree.findall(nodes.literal_block) if _is_python(b)), 1
-    ):
+    for number, block in enumerate(doctree.findall(nodes.literal_block), 1):
         source = block.astext() + "\n"
         caption = _caption(block)
+        if not _is_python(block):
+            language = block.get("language", "") or "text"
+            found.append(
+                {
+                    "file": f"{docname}-{number}.{language}.txt",
+                    "page": docname,
+                    "line": block.line,
+                    "caption": caption,
+                    "language": language,
+                    "fragment": False,
+                    "source": source,
+                }
+            )
+            continue
         fragment = FRAGMENT_CLASS in block.get("classes", [])
         where = (docname, block.line)
         if fragment and not caption.startswith(FRAGMENT_CAPTION):
@@ -73,6 +87,7 @@ def collect(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 "page": docname,
                 "line": block.line,
                 "caption": caption,
+                "language": "python",
                 "fragment": fragment,
                 "source": source,
             }
@@ -87,7 +102,7 @@ def write(app: Sphinx, exception: Exception | None) -> None:
             app.env.get_and_resolve_doctree(docname, app.builder)  # calls collect()
     folder = Path(app.outdir) / OUTPUT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.py"):
+    for old in [*folder.glob("*.py"), *folder.glob("*.txt")]:
         old.unlink()
     manifest = []
     for docname in sorted(_FOUND):
