@@ -216,6 +216,7 @@ def _refusal_fix(
         return (
             "The view's application has no CORS: call aiohttp_cors.setup(app) on the "
             "application that serves it (or on a parent application) and cors.add() its route."
+            + trust
         )
     if reason.startswith(_NOT_FROM_A_BROWSER):
         return (

@@ -370,11 +370,15 @@ async def check(
         if reasons:
             sent = preflight_request_headers(request)
             preflight = await _exchange(session, "preflight", target, request, sent, mode=mode)
-            if is_itemised_refusal(preflight.body_excerpt):
-                refused = await _refused_items(session, target, request)
+            if preflight.status == 403 and is_itemised_refusal(preflight.body_excerpt):
+                refused, asked = await _refused_items(session, target, request)
                 preflight = replace(
                     preflight,
                     verdict=advise_refused(preflight.verdict, refused, request, target.path, mode),
+                )
+                notes.append(
+                    f"The server's 403 names one refused item; the doctor sent {asked} more "
+                    "preflight(s), one item at a time, to find every refused one."
                 )
             if not preflight.verdict.allowed:
                 notes.append("The preflight failed, so a browser never sends the actual request.")
@@ -391,8 +395,9 @@ async def check(
 
 async def _refused_items(
     session: aiohttp.ClientSession, target: URL, request: BrowserRequest
-) -> RefusedItems:
-    """Every item of ``request``'s preflight that the server refuses.
+) -> tuple[RefusedItems, int]:
+    """Every item of ``request``'s preflight that the server refuses, and how many
+    preflights it took to find out.
 
     The plugin's 403 names the first refused item only (the method, else the first refused
     header), so the doctor asks again one item at a time: the method without headers, then
@@ -400,8 +405,11 @@ async def _refused_items(
     Fixing one item and meeting the next is what this spares the user.
     """
     granted: list[Exchange] = []
+    asked = 0
 
     async def ask(method: str, headers: tuple[Header, ...]) -> Exchange:
+        nonlocal asked
+        asked += 1
         probe = replace(request, method=method, headers=headers)
         answer = await _exchange(
             session, "preflight", target, probe, preflight_request_headers(probe)
@@ -437,12 +445,13 @@ async def _refused_items(
     )
     if request.credentials and not granted:
         unchecked.append("credentials")
-    return RefusedItems(
+    refused = RefusedItems(
         method=request.wire_method if method_refused else None,
         headers=tuple(refused_headers),
         credentials=credentials_refused,
         unchecked=tuple(unchecked),
     )
+    return refused, asked
 
 
 # --------------------------------------------------------------------------------------------------
