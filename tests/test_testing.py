@@ -505,3 +505,41 @@ async def test_fix_is_written_in_the_apps_mode(
     assert fix in problem.fix, verdict.explain()
     assert not_said not in problem.fix, verdict.explain()
     assert "only if you trust it" in problem.fix
+
+
+def app_wide_app(defaults: bool) -> web.Application:
+    app = web.Application()
+    aiohttp_cors.setup(
+        app, defaults={PAGE: ResourceOptions()} if defaults else None, all_routes=True
+    )
+    app.router.add_get("/items", _refused)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("defaults", "method", "headers", "said"),
+    [
+        pytest.param(
+            True, "PUT", {}, "app-wide mode covers every route of /items, so it needs a PUT route",
+            id="a method the path does not serve",
+        ),
+        pytest.param(
+            True, "PUT", {"X-Token": "1"}, "(app-wide mode covers that route once it exists)",
+            id="that method and a header: the combined fix",
+        ),
+        pytest.param(
+            False, "GET", {"X-Token": "1"},
+            "setup(app, all_routes=...) got no defaults, so no origin is allowed",
+            id="setup without defaults",
+        ),
+    ],
+)  # fmt: skip
+async def test_refusals_in_app_wide_mode_name_setup_not_cors_add(
+    aiohttp_client: ClientFactory, defaults: bool, method: str, headers: Headers, said: str
+) -> None:
+    # Each fix is about setup(..., all_routes=...), where this app writes its configuration.
+    client = await aiohttp_client(app_wide_app(defaults))
+    verdict = await check(client, "/items", origin=PAGE, method=method, headers=headers)
+    (problem,) = verdict.problems
+    assert said in problem.fix, verdict.explain()
+    assert "cors.add" not in problem.fix, verdict.explain()

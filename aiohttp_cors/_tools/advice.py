@@ -171,14 +171,23 @@ def _refusal_fix(
     trust = trust_note(origin, credentials=request.credentials)
     if match := _METHOD_REFUSED_RE.fullmatch(reason):
         method = match.group(1)
-        fix = (
-            f"Allow {method} for this origin on this route: "
-            f"{_add_to('allow_methods', [method], origin, mode)}. With allow_methods=None (the "
-            "default), a preflight may ask only for the methods of routes passed to "
-            f"cors.add(), so cors.add() the {method} route of {path} instead. Either way "
-            f"the path needs a {method} route: a preflight is granted only for a method "
-            "the resource serves."
-        )
+        fix = f"Allow {method} for this origin on this route: "
+        if mode == "app-wide":
+            # Every route of a covered path is CORS-enabled: a refused method is one the
+            # path does not serve (or one allow_methods leaves out).
+            listed = _add_to("allow_methods", [method], origin, mode)
+            fix += (
+                f"app-wide mode covers every route of {path}, so it needs a {method} route; "
+                f"with a list in allow_methods, also {listed}."
+            )
+        else:
+            fix += (
+                f"{_add_to('allow_methods', [method], origin, mode)}. With allow_methods=None "
+                "(the default), a preflight may ask only for the methods of routes passed to "
+                f"cors.add(), so cors.add() the {method} route of {path} instead. Either way "
+                f"the path needs a {method} route: a preflight is granted only for a method "
+                "the resource serves."
+            )
         if method != method.upper():
             fix += (
                 f" Methods are compared case-sensitively: if the route is for "
@@ -201,6 +210,11 @@ def _refusal_fix(
             + trust
         )
     if reason == _NO_ORIGINS:
+        if mode == "app-wide":
+            return (
+                "setup(app, all_routes=...) got no defaults, so no origin is allowed: "
+                f"{_with_origin_key(origin, 'ResourceOptions(...)', mode)}." + trust
+            )
         return (
             "This route was passed to cors.add() without a config and setup() got no "
             f"defaults, so no origin is allowed: give one of them the origin key, "
@@ -289,8 +303,13 @@ def combined_fix(
     if refused.method is not None:
         fix += (
             f" The path needs a {refused.method} route: a preflight is granted only for a "
-            "method the resource serves (with allow_methods=None, the default, "
-            f"cors.add() of that route is enough for the method)."
+            "method the resource serves"
+            + (
+                " (app-wide mode covers that route once it exists)."
+                if mode == "app-wide"
+                else " (with allow_methods=None, the default, cors.add() of that route is "
+                "enough for the method)."
+            )
         )
     if refused.unchecked:
         fix += (
