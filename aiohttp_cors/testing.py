@@ -177,7 +177,10 @@ async def check(
     ``client``, and say what came of it.
 
     :param client: pytest-aiohttp's test client (``await aiohttp_client(app)``), or anything
-        with the members of :class:`ClientLike`.
+        with the members of :class:`ClientLike`. When it has the application (``client.app``,
+        as pytest-aiohttp's has), each fix is written the way that application configures
+        the route: ``setup(app, defaults=..., all_routes=...)``, the handler's
+        ``@custom_cors({...})`` or ``cors.add(route, {...})``.
     :param path: the path (and query) on the test server, as for ``client.get(path)``.
     :param origin: the page's origin, as a browser sends it: ``"https://app.example.com"`` or
         ``"null"``. It must not be the test server's own origin.
