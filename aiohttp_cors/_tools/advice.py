@@ -12,6 +12,12 @@ failed: ...``, kept word for word from aiohttp-cors 0.8.1), the server is this p
 and the text names the reason: the fix then says only what to change in the configuration.
 The texts are read from the response, never imported: the referee shares no code with the
 plugin's decisions. Every name in a fix is a public one.
+
+Fixes are written in the application's own mode when the caller knows it (``ConfigMode``:
+``setup(app, defaults=..., all_routes=...)``, ``@custom_cors({...})`` or ``cors.add``), and
+every fix that widens access ends with a reminder to make it only for an origin you trust.
+When the plugin's 403 names only the first refused item, the doctor finds the others and
+:func:`advise_refused` names them all with one combined fix.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, get_args
+from typing import Literal
 
 from .._core.headers import ACAH, NEVER_EXPOSED_RESPONSE_HEADERS
 from .browser import (
@@ -33,7 +39,6 @@ from .browser import (
 )
 
 __all__ = [
-    "CONFIG_MODES",
     "ConfigMode",
     "RefusedItems",
     "advise",
@@ -68,7 +73,6 @@ def _quote(value: str) -> str:
 #: to ``cors.add``), ``"decorator"`` (the handler has ``@custom_cors``), or ``"unknown"``
 #: (the command line, checking any server): then the fixes name both usual places.
 ConfigMode = Literal["unknown", "app-wide", "cors.add", "decorator"]
-CONFIG_MODES: tuple[ConfigMode, ...] = get_args(ConfigMode)
 
 
 def _where(origin: str, mode: ConfigMode = "unknown") -> str:
@@ -302,7 +306,7 @@ def combined_fix(
     )
     if refused.method is not None:
         fix += (
-            f" The path needs a {refused.method} route: a preflight is granted only for a "
+            f" {path} needs a {refused.method} route: a preflight is granted only for a "
             "method the resource serves"
             + (
                 " (app-wide mode covers that route once it exists)."
