@@ -112,7 +112,7 @@ def test_demo_page_outcomes(browser: WebDriver, server_loop: ServerLoop) -> None
     assert "rejected" not in hidden, hidden
     refused = texts["websocket-refused-origin"]
     assert "fetch()" not in refused, refused
-    assert refused.startswith("The server refused the handshake: the connection failed before")
+    assert refused.startswith("The socket never opened: the connection failed before it opened")
     assert "close code 1006" in refused and "answered the handshake with 403" in refused
     assert texts["websocket"].startswith("The socket opened and answered 'echo: ping'.")
     assert "fetch()" not in texts["websocket"]

@@ -78,7 +78,7 @@ async function openSocket(path) {
   } catch (error) {
     if (!(error instanceof WebSocketRefused)) throw error;
     return observed("refused", "blocked",
-      `The server refused the handshake: ${error.message}; browsers do not tell the page why.`);
+      `The socket never opened: ${error.message}; browsers do not tell the page why.`);
   }
 }
 
