@@ -18,8 +18,10 @@ from http.cookies import BaseCookie
 from typing import Protocol
 
 import aiohttp
+from aiohttp import web
 from yarl import URL
 
+from ._tools.app_mode import config_mode
 from ._tools.browser import BrowserRequest, Header, Problem
 from ._tools.doctor import (
     CheckError,
@@ -175,7 +177,10 @@ async def check(
     ``client``, and say what came of it.
 
     :param client: pytest-aiohttp's test client (``await aiohttp_client(app)``), or anything
-        with the members of :class:`ClientLike`.
+        with the members of :class:`ClientLike`. When it has the application (``client.app``,
+        as pytest-aiohttp's has), each fix is written the way that application configures
+        the route: ``setup(app, defaults=..., all_routes=...)``, the handler's
+        ``@custom_cors({...})`` or ``cors.add(route, {...})``.
     :param path: the path (and query) on the test server, as for ``client.get(path)``.
     :param origin: the page's origin, as a browser sends it: ``"https://app.example.com"`` or
         ``"null"``. It must not be the test server's own origin.
@@ -196,6 +201,14 @@ async def check(
     :raises CheckError: the server could not be reached.
     """
     target = client.make_url(path)
+    # pytest-aiohttp's client has the application: the fixes are then written the way it
+    # configures CORS for this route (app-wide, cors.add or @custom_cors).
+    app = getattr(client, "app", None)
+    mode = (
+        await config_mode(app, method, target.path)
+        if isinstance(app, web.Application)
+        else "unknown"
+    )
     if origin == str(target.origin()):
         raise CheckInputError(
             f"origin {origin!r} is the test server's own origin: a browser makes no CORS check "
@@ -216,6 +229,8 @@ async def check(
         body=body,
         cookies=_cookies_for(client, target) if credentials else (),
         connector=client.session.connector,
+        audience="python",
+        mode=mode,
     )
     return CorsVerdict(report)
 

@@ -128,6 +128,9 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     assert response.content_type == "text/html"
     html = await response.text()
     assert f'<meta name="api-origin" content="{API}">' in html
+    # The origin the API allows: the page compares it with its own (location.origin).
+    assert f'<meta name="page-origin" content="{PAGE}">' in html
+    assert 'id="wrong-origin"' in html
     assert 'id="summary"' in html
     assert '<script src="demo.js" defer></script>' in html
     assert '<link rel="stylesheet" href="demo.css">' in html
@@ -142,6 +145,7 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     )
     assert battery == DEMO_TESTS
     assert "document.querySelector('meta[name=\"api-origin\"]').content" in js
+    assert "document.querySelector('meta[name=\"page-origin\"]').content" in js
 
     style = await client.get("/demo.css")
     assert style.status == 200
@@ -150,11 +154,13 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     assert (await client.get("/index.html")).status == 404
 
 
-def test_render_page_escapes_the_origin() -> None:
-    html = render_page('http://x"><script>alert(1)</script>')
-    assert "<script>alert" not in html
-    assert 'content="http://x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
-    assert "__API_ORIGIN__" not in render_page(API)
+def test_render_page_escapes_the_origins() -> None:
+    hostile = 'http://x"><script>alert(1)</script>'
+    for html in (render_page(hostile, PAGE), render_page(API, hostile)):
+        assert "<script>alert" not in html
+        assert 'content="http://x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "__API_ORIGIN__" not in render_page(API, PAGE)
+    assert "__PAGE_ORIGIN__" not in render_page(API, PAGE)
 
 
 def test_the_page_is_package_data() -> None:

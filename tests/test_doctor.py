@@ -415,8 +415,9 @@ PLUGIN_FIXES: list[tuple[str, BrowserRequest, str, list[str]]] = [
         "preflight-status",
         [
             # The plugin names the first refused one of the preflight's (sorted) list and
-            # reads no further; the page's spelling is kept.
-            'Allow this request header: ResourceOptions(allow_headers=[..., "x-more"])',
+            # reads no further: the doctor asks for each header on its own and names every
+            # refused one (X-Token is allowed), in the page's spelling.
+            'Allow all of it at once: ResourceOptions(allow_headers=[..., "x-more", "X-Other"])',
             IN_THE_OPTIONS,
         ],
     ),
@@ -504,6 +505,8 @@ async def test_fix_names_the_change_with_aiohttp_cors(
     (problem,) = [p for p in report.problems if p.rule == rule]
     for words in fix:
         assert words in problem.fix, format_report(report)
+    # Every one of these fixes widens access: each says it is a decision about trust.
+    assert "only if you trust it" in problem.fix, format_report(report)
     assert " ".join(fix[0].split()) in " ".join(format_report(report).split())
 
 
@@ -1002,3 +1005,38 @@ async def test_cli_bad_arguments_in_a_subprocess() -> None:
     code, out, err = await run_cli("check", "--origin")
     assert code == 2
     assert "usage:" in err
+
+
+async def test_every_refused_item_is_named_with_one_fix(plugin_server: TestServer) -> None:
+    # The plugin's 403 names the method only; the header X-Other and the credentials are
+    # refused too.  The doctor names all three, and one change that lets them all through.
+    request_ = _put("X-Token", "X-Other", credentials=True)
+    report = await check(str(plugin_server.make_url("/get-only")), request_)
+    (problem,) = report.problems
+    assert "request method 'PUT' is not allowed" in problem.message
+    assert problem.message.endswith(
+        "Asked one item at a time, the server refuses: the method PUT; the header X-Other; "
+        "credentials."
+    )
+    assert problem.fix.startswith(
+        "Allow all of it at once: ResourceOptions(allow_credentials=True, allow_methods=[..., "
+        '"PUT"], allow_headers=[..., "X-Other"]) ' + IN_THE_OPTIONS
+    )
+    assert "only if you trust it" in problem.fix
+    assert "with your users' cookies" in problem.fix
+    assert report.actual is None
+
+
+async def test_refused_items_unchecked_without_a_granted_method(
+    aiohttp_server: ServerFactory,
+) -> None:
+    # Only PUT is served (and refused): no method is granted to ask about the header with,
+    # and the fix says so instead of guessing.
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_route("DELETE", "/", _plain), {PAGE: ResourceOptions()})
+    app.router.add_put("/", _plain)
+    server = await aiohttp_server(app)
+    report = await check(str(server.make_url("/")), _put("X-Token"))
+    (problem,) = report.problems
+    assert "Not checked one by one (X-Token)" in problem.fix, format_report(report)

@@ -101,6 +101,7 @@ class CorsConfig:
         self._strict = strict
         self._origin_timeout = check_origin_timeout(origin_timeout)
         self._scope = AppScope.parse(all_routes)
+        self._all_routes = all_routes
         self._parser = ConfigParser(strict=strict)
         # What was registered: routes one by one (with their config layer, or None for
         # "no config of its own") and resources as a whole.
@@ -135,6 +136,12 @@ class CorsConfig:
         self._defaults_raw = value
         self._defaults = parsed
         self.hooks.reset()
+
+    @property
+    def all_routes(self) -> AllRoutes:
+        """The ``all_routes`` given to :func:`setup`: ``False`` (only what :meth:`add`
+        registers), ``True`` (app-wide) or the path prefixes app-wide mode covers."""
+        return self._all_routes
 
     def add(
         self,

@@ -36,6 +36,33 @@ class _Entry:
     warned: bool = False
 
 
+def _not_a_mapping(config: object) -> str:
+    """0.8.1's text for a config that is not a mapping, and for a list of origins (what
+    Starlette and django-cors-headers users write first) the mapping to write instead."""
+    message = f"Config must be mapping, got '{config}'"
+    if not isinstance(config, (list, tuple, set, frozenset)):
+        return message
+    origins = sorted(config, key=str) if isinstance(config, (set, frozenset)) else list(config)
+    if not origins or not all(isinstance(origin, str) for origin in origins):
+        return (
+            f"{message}: a config maps each origin to its options, e.g. "
+            '{"https://app.example.com": ResourceOptions()}'
+        )
+    entries = ", ".join(f"{_double_quoted(origin)}: ResourceOptions()" for origin in origins)
+    return (
+        f"{message}: a config maps each origin to its options, not a list of origins; "
+        f"write {{{entries}}} (with the options each origin needs)"
+    )
+
+
+def _double_quoted(text: str) -> str:
+    """A Python string literal in double quotes, as the documentation writes origins."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        return f'"{literal[1:-1]}"'
+    return literal
+
+
 class ConfigParser:
     """Validates configs for one ``CorsConfig``; remembers what it has seen, so that ten
     thousand routes sharing a config cost one validation and one copy of it."""
@@ -58,7 +85,7 @@ class ConfigParser:
         if config is None:
             return ()
         if type(config) is not dict and not isinstance(config, Mapping):
-            problems.add(f"Config must be mapping, got {config!r}")
+            problems.add(_not_a_mapping(config))
             return ()
         parsed = [
             entry

@@ -8,9 +8,13 @@ The page is package data in ``demo_page/``: ``index.html`` (the API origin is wr
 ``<meta name="api-origin">``, HTML-escaped), ``demo.js`` (the battery) and ``demo.css``.
 
 Each result row is ``<tr data-test="NAME" data-expected="allowed|blocked"
-data-outcome="pending|allowed|blocked|error">`` (``error``: the call failed in a way that is
-neither outcome); ``#summary`` gets ``data-state="done"`` and ``data-unexpected="N"`` when the
-battery has run, so a browser test can read the results.
+data-outcome="pending|allowed|blocked|error" data-seen="...">`` (``error``: the call failed in
+a way that is neither outcome; ``data-seen``: what the page observed, such as ``rejected``,
+``hidden`` or ``opened``), and its explanation is built from that observation; ``#summary``
+gets ``data-state="done"`` and ``data-unexpected="N"`` when the battery has run, so a browser
+test can read the results.  Opened on an origin other than the one the API allows, the page
+runs nothing: ``#summary`` gets ``data-state="wrong-origin"`` and ``#wrong-origin`` names the
+URL to open.
 """
 
 from __future__ import annotations
@@ -168,6 +172,7 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 _PAGE_FILES = importlib.resources.files("aiohttp_cors._tools") / "demo_page"
 _API_ORIGIN_PLACEHOLDER = "__API_ORIGIN__"
+_PAGE_ORIGIN_PLACEHOLDER = "__PAGE_ORIGIN__"
 _ASSETS = {"demo.js": "text/javascript", "demo.css": "text/css"}
 
 
@@ -175,14 +180,18 @@ def _page_file(name: str) -> str:
     return (_PAGE_FILES / name).read_text(encoding="utf-8")
 
 
-def render_page(api_origin: str) -> str:
-    """The demo page (``demo_page/index.html``), calling the API at ``api_origin``.
+def render_page(api_origin: str, page_origin: str) -> str:
+    """The demo page (``demo_page/index.html``), calling the API at ``api_origin``, which
+    allows the page on ``page_origin``.
 
-    The origin goes into an HTML attribute, escaped; the script reads it from there, so no
-    value is ever written into script text.
+    The origins go into HTML attributes, escaped; the script reads them from there, so no
+    value is ever written into script text.  Opened on another origin (``localhost``
+    instead of ``127.0.0.1``), the page says so, names ``page_origin`` and runs nothing.
     """
-    return _page_file("index.html").replace(
-        _API_ORIGIN_PLACEHOLDER, html.escape(api_origin, quote=True)
+    return (
+        _page_file("index.html")
+        .replace(_API_ORIGIN_PLACEHOLDER, html.escape(api_origin, quote=True))
+        .replace(_PAGE_ORIGIN_PLACEHOLDER, html.escape(page_origin, quote=True))
     )
 
 
@@ -193,14 +202,14 @@ def _static_text(text: str, content_type: str) -> Handler:
     return serve
 
 
-def build_page_app(api_origin: str) -> web.Application:
-    """The page origin: serves the page that calls ``api_origin``."""
+def build_page_app(api_origin: str, page_origin: str) -> web.Application:
+    """The page origin (``page_origin``): serves the page that calls ``api_origin``."""
 
     async def no_favicon(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
     app = web.Application()
-    app.router.add_get("/", _static_text(render_page(api_origin), "text/html"))
+    app.router.add_get("/", _static_text(render_page(api_origin, page_origin), "text/html"))
     for name, content_type in _ASSETS.items():
         app.router.add_get(f"/{name}", _static_text(_page_file(name), content_type))
     app.router.add_get("/favicon.ico", no_favicon)
@@ -209,7 +218,7 @@ def build_page_app(api_origin: str) -> web.Application:
 
 def build_demo_apps(page_origin: str, api_origin: str) -> tuple[web.Application, web.Application]:
     """``(page_app, api_app)`` for a page served on ``page_origin`` and an API on ``api_origin``."""
-    return build_page_app(api_origin), build_api_app(page_origin)
+    return build_page_app(api_origin, page_origin), build_api_app(page_origin)
 
 
 # --------------------------------------------------------------------------------------------------

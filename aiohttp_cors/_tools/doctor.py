@@ -20,13 +20,20 @@ import asyncio
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from .advice import advise
+from .advice import (
+    ConfigMode,
+    RefusedItems,
+    advise,
+    advise_refused,
+    is_itemised_refusal,
+    refused_method_in,
+)
 from .browser import (
     MAX_AGE_CAPS,
     BrowserRequest,
@@ -56,6 +63,21 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 _TEXT_BODY_TYPE = "text/plain;charset=UTF-8"
 _BAD_VALUE_CHARS = frozenset("\r\n\x00")
+
+#: Who reads the input errors: the command line's user (its flags) or Python code
+#: (aiohttp_cors.testing's arguments).
+Audience = Literal["command line", "python"]
+_SEND_COOKIES: dict[Audience, str] = {
+    "command line": "send cookies with --cookie and --credentials",
+    "python": (
+        "pass credentials=True: the request then carries the cookies of the client's cookie "
+        "jar (client.session.cookie_jar) for its URL"
+    ),
+}
+_ADD_CREDENTIALS: dict[Audience, str] = {
+    "command line": "cookies are sent only with credentials: add --credentials",
+    "python": "cookies are sent only with credentials: pass credentials=True",
+}
 
 
 class CheckError(Exception):
@@ -188,10 +210,17 @@ def _url_origin(url: URL) -> str:
     return str(url.origin())
 
 
-def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> URL:
+def validate(
+    url: str,
+    request: BrowserRequest,
+    *,
+    body: str | None = None,
+    audience: Audience = "command line",
+) -> URL:
     """Check that ``request`` is something a page could ask a browser for; return the parsed URL.
 
-    Raises :class:`CheckInputError` with a one-line explanation otherwise.
+    Raises :class:`CheckInputError` with a one-line explanation otherwise, whose advice names
+    the command line's flags or Python arguments, for ``audience``.
     """
     try:
         parsed = URL(url)
@@ -228,11 +257,7 @@ def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> U
         if is_forbidden_request_header(name, value):
             raise CheckInputError(
                 f"a page cannot set the header {name!r}: fetch() drops it"
-                + (
-                    " (send cookies with --cookie and --credentials)"
-                    if name.lower() == "cookie"
-                    else ""
-                )
+                + (f" ({_SEND_COOKIES[audience]})" if name.lower() == "cookie" else "")
             )
     for name in request.read_headers:
         if not is_token(name):
@@ -266,6 +291,7 @@ async def _exchange(
     request: BrowserRequest,
     sent: list[Header],
     body: str | None = None,
+    mode: ConfigMode = "unknown",
 ) -> Exchange:
     """Send one request and check its response like a browser would."""
     method = "OPTIONS" if stage == "preflight" else request.wire_method
@@ -295,7 +321,7 @@ async def _exchange(
         if stage == "preflight"
         else check_actual(status, got, request)
     )
-    verdict = advise(verdict, request, url.path, excerpt)
+    verdict = advise(verdict, request, url.path, excerpt, mode)
     return Exchange(stage, method, str(url), tuple(sent), status, reason, got, verdict, excerpt)
 
 
@@ -347,6 +373,8 @@ async def check(
     cookies: Sequence[tuple[str, str]] = (),
     timeout: float = DEFAULT_TIMEOUT,
     connector: aiohttp.BaseConnector | None = None,
+    audience: Audience = "command line",
+    mode: ConfigMode = "unknown",
 ) -> Report:
     """Do what a browser does for ``fetch(url, ...)`` from a page on ``request.origin``.
 
@@ -354,11 +382,14 @@ async def check(
     only with ``request.credentials``. ``connector`` (borrowed, never closed) is how to reach the
     server, e.g. a test client's; by default the doctor makes its own. Raises
     :class:`CheckInputError` when the input is not something a page could ask for, and
-    :class:`CheckError` when the server cannot be reached.
+    :class:`CheckError` when the server cannot be reached. ``audience`` decides whether input
+    errors name the command line's flags or Python arguments; ``mode`` is how the application
+    configures CORS for the route (``"app-wide"``, ``"cors.add"``, ``"decorator"``), when the
+    caller knows, so that each fix is written that way.
     """
-    target = validate(url, request, body=body)
+    target = validate(url, request, body=body, audience=audience)
     if cookies and not request.credentials:
-        raise CheckInputError("cookies are sent only with credentials: add --credentials")
+        raise CheckInputError(_ADD_CREDENTIALS[audience])
     for name, value in cookies:
         if not is_token(name) or any(c in value for c in ";\r\n\x00"):
             raise CheckInputError(f"invalid cookie {name}={value}")
@@ -382,7 +413,17 @@ async def check(
     async with session:
         if reasons:
             sent = preflight_request_headers(request)
-            preflight = await _exchange(session, "preflight", target, request, sent)
+            preflight = await _exchange(session, "preflight", target, request, sent, mode=mode)
+            if preflight.status == 403 and is_itemised_refusal(preflight.body_excerpt):
+                refused, asked = await _refused_items(session, target, request)
+                preflight = replace(
+                    preflight,
+                    verdict=advise_refused(preflight.verdict, refused, request, target.path, mode),
+                )
+                notes.append(
+                    f"The server's 403 names one refused item; the doctor sent {asked} more "
+                    "preflight(s), one item at a time, to find every refused one."
+                )
             if not preflight.verdict.allowed:
                 notes.append("The preflight failed, so a browser never sends the actual request.")
         redirects: list[Exchange] = []
@@ -396,7 +437,7 @@ async def check(
                 sent.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookies)))
             if actual is not None:
                 redirects.append(actual)
-            actual = await _exchange(session, "actual", hop_url, hop, sent, body)
+            actual = await _exchange(session, "actual", hop_url, hop, sent, body, mode)
             if (
                 not actual.verdict.allowed
                 or actual.location is None
@@ -419,7 +460,7 @@ async def check(
                 redirects.append(actual)
                 actual = None
                 again = await _exchange(
-                    session, "preflight", hop_url, hop, preflight_request_headers(hop)
+                    session, "preflight", hop_url, hop, preflight_request_headers(hop), mode=mode
                 )
                 redirects.append(again)
                 passed = again.verdict.allowed
@@ -438,6 +479,67 @@ async def check(
         tuple(redirects),
         failure,
     )
+
+
+async def _refused_items(
+    session: aiohttp.ClientSession, target: URL, request: BrowserRequest
+) -> tuple[RefusedItems, int]:
+    """Every item of ``request``'s preflight that the server refuses, and how many
+    preflights it took to find out.
+
+    The plugin's 403 names the first refused item only (the method, else the first refused
+    header), so the doctor asks again one item at a time: the method without headers, then
+    each header with a method the route grants, and reads credentials off a granted answer.
+    Fixing one item and meeting the next is what this spares the user.
+    """
+    granted: list[Exchange] = []
+    asked = 0
+
+    async def ask(method: str, headers: tuple[Header, ...]) -> Exchange:
+        nonlocal asked
+        asked += 1
+        probe = replace(request, method=method, headers=headers)
+        answer = await _exchange(
+            session, "preflight", target, probe, preflight_request_headers(probe)
+        )
+        if 200 <= answer.status <= 299:
+            granted.append(answer)
+        return answer
+
+    method_answer = await ask(request.method, ())
+    method_refused = refused_method_in(method_answer.body_excerpt)
+    ask_with: str | None = None if method_refused else request.method
+    for method in ("GET", "POST") if method_refused else ():
+        if 200 <= (await ask(method, ())).status <= 299:
+            ask_with = method
+            break
+    spelled = {name.lower(): (name, value) for name, value in request.headers}
+    refused_headers: list[str] = []
+    unchecked: list[str] = []
+    for name in request.unsafe_header_names:
+        original = spelled.get(name, (name, ""))
+        if ask_with is None:
+            unchecked.append(original[0])
+            continue
+        answer = await ask(ask_with, (original,))
+        if answer.status == 403 and is_itemised_refusal(answer.body_excerpt):
+            refused_headers.append(original[0])
+    credentials_refused = request.credentials and any(
+        not any(
+            n.lower() == "access-control-allow-credentials" and v == "true"
+            for n, v in answer.response_headers
+        )
+        for answer in granted
+    )
+    if request.credentials and not granted:
+        unchecked.append("credentials")
+    refused = RefusedItems(
+        method=request.wire_method if method_refused else None,
+        headers=tuple(refused_headers),
+        credentials=credentials_refused,
+        unchecked=tuple(unchecked),
+    )
+    return refused, asked
 
 
 # --------------------------------------------------------------------------------------------------
