@@ -11,21 +11,18 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 
-from aiohttp_cors._core.headers import ACAC, ACAO, ACEH, MAX_REQUEST_HEADERS_COUNT, VARY
-from aiohttp_cors._core.options import ResourceOptions
-from aiohttp_cors._core.origins import parse_origin_key
-from aiohttp_cors._core.policy import (
-    GRANTED_CACHE_SIZE,
+from aiohttp_cors._core.answers import (
     PREFLIGHT_VARY,
     ActualAnswer,
     HandshakeAnswer,
-    OriginTable,
-    ParsedConfig,
-    Pending,
     PreflightAnswer,
-    ResourcePolicy,
-    Rule,
 )
+from aiohttp_cors._core.headers import ACAC, ACAO, ACEH, MAX_REQUEST_HEADERS_COUNT, VARY
+from aiohttp_cors._core.options import ResourceOptions
+from aiohttp_cors._core.origins import parse_origin_key
+from aiohttp_cors._core.pending import Pending
+from aiohttp_cors._core.policy import GRANTED_CACHE_SIZE, ResourcePolicy
+from aiohttp_cors._core.table import OriginTable, ParsedConfig, Rule
 from aiohttp_cors._glue.hooks import apply_actual
 
 PAGE = "https://page.example"

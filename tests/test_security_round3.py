@@ -27,25 +27,23 @@ from hypothesis import strategies as st
 
 import aiohttp_cors
 from aiohttp_cors import CorsViewMixin, ResourceOptions, cors_exempt
-from aiohttp_cors._core import policy as policy_module
+from aiohttp_cors._core.answers import EXPOSED_CACHE_BYTES, EXPOSED_CACHE_SIZE, EXPOSED_KEY_LENGTH
 from aiohttp_cors._core.options import ResourceOptions as CoreOptions
 from aiohttp_cors._core.origins import parse_origin_key
+from aiohttp_cors._core.pending import CallableCancelled, Pending, await_in_own_task
 from aiohttp_cors._core.policy import (
-    DECIDED_CACHE_BYTES,
-    DECIDED_CACHE_SIZE,
-    DECIDED_ORIGIN_LENGTH,
-    EXPOSED_CACHE_BYTES,
-    EXPOSED_CACHE_SIZE,
-    EXPOSED_KEY_LENGTH,
     GRANTED_CACHE_BYTES,
     GRANTED_CACHE_SIZE,
     GRANTED_KEY_LENGTH,
-    CallableCancelled,
-    OriginTable,
     ResourcePolicy,
-    await_in_own_task,
 )
 from aiohttp_cors._core.review import review
+from aiohttp_cors._core.table import (
+    DECIDED_CACHE_BYTES,
+    DECIDED_CACHE_SIZE,
+    DECIDED_ORIGIN_LENGTH,
+    OriginTable,
+)
 
 from .helpers import HANDSHAKE
 
@@ -223,7 +221,7 @@ def test_strict_mode_admits_no_cookie_handshake_by_an_entry_refused_with_credent
         actual_tables={"GET": table}, other_methods=table, preflight_tables={}, strict=True
     )
     answer = policy.handshake([origin], "https://own.example", cookie, "/ws", None)
-    assert not isinstance(answer, policy_module.Pending)
+    assert not isinstance(answer, Pending)
     if answer.refusal is None and cookie:
         # The entry that admitted it: the first key, in precedence order, admitting it.
         admitting = [key for key in keys if _alone_admits(key, origin)]
@@ -441,7 +439,7 @@ def test_long_methods_are_not_remembered() -> None:
     _, policy = _star_policy()
     for number in range(600):
         answer = policy.preflight(["https://a.example"], f"M{number}" + "X" * 8000, [], False, None)
-        assert not isinstance(answer, policy_module.Pending) and answer.refusal is None
+        assert not isinstance(answer, Pending) and answer.refusal is None
     assert policy.granted == {}
 
 

@@ -18,7 +18,8 @@ from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
 from .._core.errors import ProblemCollector
-from .._core.policy import OriginTable, ParsedConfig, ResourcePolicy
+from .._core.policy import ResourcePolicy
+from .._core.table import OriginTable, ParsedConfig
 from .decorators import handler_config, is_exempt, is_preflight_method
 from .parsing import ConfigParser, Layer
 from .request_config import RequestConfigPolicy, overrides_request_config

@@ -16,7 +16,8 @@ from aiohttp import web
 
 from .._core.errors import ProblemCollector
 from .._core.options import ResourceOptions
-from .._core.policy import ParsedConfig, ResourcePolicy
+from .._core.policy import ResourcePolicy
+from .._core.table import ParsedConfig
 from .compiler import (
     PLAIN_RESOURCES,
     SUBAPP_RESOURCES,

@@ -26,15 +26,11 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 from multidict import CIMultiDict
 
+from .._core.answers import PREFLIGHT_FAILED, ActualAnswer, PreflightAnswer
 from .._core.errors import CorsConfigError, CorsSecurityWarning, logger
 from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
-from .._core.policy import (
-    PREFLIGHT_FAILED,
-    ActualAnswer,
-    Pending,
-    PreflightAnswer,
-    ResourcePolicy,
-)
+from .._core.pending import Pending
+from .._core.policy import ResourcePolicy
 from .compiler import CompiledPolicies, Handler
 
 _NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")

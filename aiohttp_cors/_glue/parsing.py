@@ -15,8 +15,8 @@ from typing import Any, Final
 from .._core.errors import CorsConfigError, ProblemCollector, warn_security
 from .._core.options import ResourceOptions, options_from
 from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
-from .._core.policy import ParsedConfig
 from .._core.review import review
+from .._core.table import ParsedConfig
 
 #: A parsed config and whether the layers below it (resource config, defaults) still
 #: apply (``inherit_defaults``).

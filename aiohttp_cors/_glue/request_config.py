@@ -17,17 +17,12 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .._core.answers import ActualAnswer, HandshakeAnswer, PreflightAnswer
 from .._core.errors import ProblemCollector, logger
 from .._core.headers import printable
-from .._core.policy import (
-    ActualAnswer,
-    HandshakeAnswer,
-    OriginTable,
-    ParsedConfig,
-    Pending,
-    PreflightAnswer,
-    ResourcePolicy,
-)
+from .._core.pending import Pending
+from .._core.policy import ResourcePolicy
+from .._core.table import OriginTable, ParsedConfig
 from .decorators import REQUEST_CONFIG_DEFAULT_ATTRIBUTE
 from .parsing import ConfigParser
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .._core.policy import NOT_CONFIGURED_TEXT
+from .._core.answers import NOT_CONFIGURED_TEXT
 from .config import APP_CONFIG_KEY, CorsConfig
 from .decorators import (
     PREFLIGHT_METHOD_ATTRIBUTE,
