@@ -65,7 +65,9 @@ class CorsViewMixin:
         if cors is None:
             raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
         answer = await settle(
-            request, ask_preflight(request, cors.view_policy(request, type(self)))
+            request,
+            ask_preflight(request, cors.view_policy(request, type(self))),
+            cors.hooks.refusals,
         )
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
