@@ -355,12 +355,13 @@ def _owners(root: web.Application) -> dict[web.AbstractResource, str]:
     while stack:
         app, label = stack.pop()
         for resource in app.router.resources():
-            if isinstance(resource, PrefixedSubAppResource):
-                stack.append((resource.get_info()["app"], resource.canonical))
-            elif isinstance(resource, MatchedSubAppResource):
+            # A domain sub-application's resource is a prefixed one too: test it first.
+            if isinstance(resource, MatchedSubAppResource):
                 rule = resource.get_info()["rule"]
                 name = getattr(rule, "canonical", None) or repr(rule)
                 stack.append((resource.get_info()["app"], f"domain {name}"))
+            elif isinstance(resource, PrefixedSubAppResource):
+                stack.append((resource.get_info()["app"], resource.canonical))
             else:
                 owners[resource] = label
     return owners
