@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=_ROUTES_DESCRIPTION,
         epilog=_ROUTES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # The factory's own options follow: "--base" must not be taken for --baseline.
+        allow_abbrev=False,
     )
     routes_cmd.add_argument(
         "target", metavar="MODULE:ATTR", help="the application, or a function returning it"
