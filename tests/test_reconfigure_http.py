@@ -319,4 +319,4 @@ async def wait_until_allowed(client: Client, origin: str) -> None:
 def test_reconfigure_needs_keyword_defaults() -> None:
     cors = aiohttp_cors.setup(web.Application())
     with warnings.catch_warnings(), pytest.raises(TypeError):
-        cors.reconfigure({OLD: ResourceOptions()})  # type: ignore[misc]
+        cors.reconfigure({OLD: ResourceOptions()})  # type: ignore[call-arg]
