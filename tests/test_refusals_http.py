@@ -163,6 +163,10 @@ async def test_a_receiver_that_raises_is_logged_once_and_changes_nothing(
     assert [r.kind for r in seen] == ["preflight", "actual"]  # the next receiver still ran
 
 
+async def count_nothing(request: web.Request, refusal: Refusal) -> None:
+    pass
+
+
 async def test_the_signal_freezes_when_the_app_starts(aiohttp_client: AiohttpClient) -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app)
@@ -171,7 +175,7 @@ async def test_the_signal_freezes_when_the_app_starts(aiohttp_client: AiohttpCli
 
     assert (frozen_before, cors.on_refusal.frozen) == (False, True)
     with pytest.raises(RuntimeError):
-        cors.on_refusal.append(lambda request, refusal: None)
+        cors.on_refusal.append(count_nothing)
 
 
 async def test_the_prometheus_recipe_counts_by_kind_and_route(
