@@ -42,20 +42,21 @@ EXIT_ERROR = 2
 EXIT_WIDENED = 1
 
 _ROUTES_DESCRIPTION = """\
-Print the CORS surface of an aiohttp application: every CORS-enabled path and method, the
-application that owns it, and each origin entry that admits requests there (exact,
-pattern, regex, callable, '*' or 'null') with its credentials, methods, request headers,
-exposed headers and max-age, whether the route is exempt, and who may open a WebSocket on
-it.  MODULE:ATTR names an Application, or a function (sync or async) returning one; a
-function that takes an argument gets the remaining arguments, as 'python -m aiohttp.web'
-does.
+Print the CORS surface of an aiohttp application: every CORS-enabled path and
+method, the application that owns it, and each origin entry that admits
+requests there (exact, pattern, regex, callable, '*' or 'null') with its
+credentials, methods, request headers, exposed headers and max-age, whether the
+route is exempt, and who may open a WebSocket on it. MODULE:ATTR names an
+Application, or a function (sync or async) returning one; a function that takes
+an argument gets the remaining arguments, as 'python -m aiohttp.web' does.
 """
 
 _ROUTES_EPILOG = """\
-with --baseline FILE, print how the surface differs from FILE (one line per change):
-a widening (a new path, origin entry, credentials, method, request header, exposed header,
-Private Network Access, or a WebSocket open to more origins) exits 1; a narrowing or a
-changed max-age or send_wildcard is reported and exits 0.
+with --baseline FILE, print how the surface differs from FILE (one line per
+change): a widening (a new path, origin entry, credentials, method, request
+header, exposed header, Private Network Access, or a WebSocket open to more
+origins) exits 1; a narrowing or a changed max-age or send_wildcard is reported
+and exits 0.
 
 exit status: 0 printed (or no widening), 1 widened, 2 could not describe the app.
 
