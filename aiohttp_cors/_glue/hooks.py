@@ -319,7 +319,8 @@ class RequestHooks:
             answer = await answer
         if answer is not None:
             apply_actual(answer, origins, response.headers)
-            if origins and self.refusals:  # no work for anyone when nobody listens
+            # The signal itself (a C-level length), not the notifier: this runs on every response.
+            if origins and self.refusals.signal:
                 reason = actual_refusal_reason(policy, request.method, origins, answer)
                 if reason is not None:
                     refusal = refusal_of("actual", request, reason, request.method)
