@@ -82,3 +82,7 @@ def broken_config() -> web.Application:
     aiohttp_cors.setup(application, all_routes=True)
     application.router.add_view("/broken", Broken)
     return application
+
+
+def failing_factory() -> web.Application:
+    raise RuntimeError("database unreachable")

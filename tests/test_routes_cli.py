@@ -98,6 +98,10 @@ def test_an_application_or_a_function_returning_one(
         ),
         pytest.param(["tests.routes_targets:app", "--extra"], "takes no arguments", id="app-args"),
         pytest.param([TARGET, "--baseline", "/nonexistent/b.json"], "cannot read", id="no-file"),
+        pytest.param(
+            ["tests.routes_targets:failing_factory"], "database unreachable", id="factory-raises"
+        ),
+        pytest.param([TARGET, "--no-such-flag"], "while building", id="factory-exits"),
     ],
 )
 def test_what_cannot_be_described_exits_2(
@@ -107,7 +111,7 @@ def test_what_cannot_be_described_exits_2(
 
     assert status == 2
     assert message in err
-    assert err.startswith("error: ")
+    assert err.splitlines()[-1].startswith("error: ")  # after a factory's own usage text
 
 
 def test_a_baseline_that_is_not_one_exits_2(

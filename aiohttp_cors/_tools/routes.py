@@ -70,6 +70,8 @@ async def load_app(target: str, argv: Sequence[str] = ()) -> web.Application:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise RoutesError(f"cannot import module {module_name!r}: {exc}") from None
+    except Exception as exc:  # the module's own code failed: say so, without a traceback
+        raise RoutesError(f"importing module {module_name!r} raised {exc!r}") from None
     found: Any = module
     for part in attribute.split("."):
         try:
@@ -87,16 +89,16 @@ async def load_app(target: str, argv: Sequence[str] = ()) -> web.Application:
             f"{target} is {type(found).__name__}, not an aiohttp Application or a function "
             "returning one"
         )
-    if _takes_argument(found):
-        made = found(list(argv))
-    elif argv:
+    if not _takes_argument(found) and argv:
         raise RoutesError(
             f"{target} takes no argument: it cannot be given the extra arguments {list(argv)}"
         )
-    else:
-        made = found()
-    if inspect.isawaitable(made):
-        made = await made
+    try:
+        made = found(list(argv)) if _takes_argument(found) else found()
+        if inspect.isawaitable(made):
+            made = await made
+    except (Exception, SystemExit) as exc:  # argparse in a factory exits on bad arguments
+        raise RoutesError(f"{target} raised {exc!r} while building the application") from None
     if not isinstance(made, web.Application):
         raise RoutesError(f"{target} returned {type(made).__name__}, not an aiohttp Application")
     return made
