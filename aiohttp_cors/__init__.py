@@ -17,6 +17,7 @@ from .__about__ import (
 )
 from ._core.errors import CorsConfigError, CorsSecurityWarning
 from ._core.options import ResourceOptions
+from ._core.origins import varies_on
 from ._glue.config import APP_CONFIG_KEY, CorsConfig, setup
 from ._glue.decorators import cors_exempt, custom_cors
 from ._glue.refusals import Refusal
@@ -45,6 +46,7 @@ __all__ = (
     "cors_exempt",
     "custom_cors",
     "setup",
+    "varies_on",
 )
 
 # Tracebacks and reprs name the public path, not the internal module a class lives in.

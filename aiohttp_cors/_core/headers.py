@@ -146,25 +146,31 @@ def parse_request_headers(
     return tuple(names)
 
 
-def vary_with(existing: Iterable[str], name: str) -> str | None:
-    """Return a ``Vary`` value that adds *name* to the *existing* Vary lines.
+def vary_with(existing: Iterable[str], *names: str) -> str | None:
+    """Return a ``Vary`` value that adds *names* to the *existing* Vary lines.
 
-    Returns ``None`` when nothing needs to change: *name* is already listed (in any case),
-    or ``Vary: *`` already varies on everything.
+    Returns ``None`` when nothing needs to change: every name is already listed (in any
+    case), or ``Vary: *`` already varies on everything.
     """
     parts: list[str] = []
-    wanted = name.lower()
+    listed: set[str] = set()
     for line in existing:
         for element in line.split(","):
             element = element.strip()
             if not element:
                 continue
             lowered = element.lower()
-            if lowered == "*" or lowered == wanted:
+            if lowered == "*":
                 return None
-            parts.append(element)
-    parts.append(name)
-    return ", ".join(parts)
+            if lowered not in listed:
+                listed.add(lowered)
+                parts.append(element)
+    before = len(parts)
+    for name in names:
+        if name.lower() not in listed:
+            listed.add(name.lower())
+            parts.append(name)
+    return ", ".join(parts) if len(parts) > before else None
 
 
 def exposable_names(header_names: Iterable[str]) -> str | None:

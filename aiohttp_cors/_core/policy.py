@@ -16,6 +16,8 @@ comes back as :class:`Pending`, to be awaited.  Nothing here imports aiohttp.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Coroutine, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar, Union
@@ -40,6 +42,7 @@ from .headers import (
     is_token,
     parse_request_headers,
     printable,
+    vary_with,
 )
 from .options import ResourceOptions
 from .origins import (
@@ -52,6 +55,7 @@ from .origins import (
     is_sendable_origin,
     parse_request_origin,
 )
+from .review import credential_concern
 
 HeaderPairs = tuple[tuple[str, str], ...]
 #: One parsed config: (origin key, options) entries, in the order they were written.
@@ -81,27 +85,76 @@ PREFLIGHT_VARY: Final = f"Origin, {ACRM}, {ACRH}, {ACRPN}"
 #: How many origin verdicts one table remembers, and the longest origin remembered.
 DECIDED_CACHE_SIZE: Final = 256
 DECIDED_ORIGIN_LENGTH: Final = 256
-#: How many granted preflights one policy remembers, and the longest key remembered:
+#: How many granted preflights one policy remembers, and the longest key remembered,
+#: counting every part of the key that a client chooses (method, origin, header lines):
 #: browsers repeat the same few preflights, and the bound keeps what a client can make
-#: one policy hold to 512 entries of about 1 KiB.
+#: one policy hold to 512 entries of at most 768 characters of request text each.
 GRANTED_CACHE_SIZE: Final = 512
 GRANTED_KEY_LENGTH: Final = 768
-#: How many distinct header-name tuples the ``expose_headers="*"`` value is kept for.
+#: How many distinct header-name tuples the ``expose_headers="*"`` value is kept for, and
+#: the most characters of names one remembered tuple may hold.
 EXPOSED_CACHE_SIZE: Final = 256
+EXPOSED_KEY_LENGTH: Final = 1024
+#: What each cache may hold at most, in bytes, when a client fills it with the longest
+#: keys it may hold (measured with tracemalloc by tests/test_security_round3.py, the
+#: figures docs/security.rst gives): per policy, per origin table, per exposing rule.
+GRANTED_CACHE_BYTES: Final = 1_310_720  # 1.25 MiB: the key, and the answer echoing it
+DECIDED_CACHE_BYTES: Final = 131_072  # 128 KiB
+EXPOSED_CACHE_BYTES: Final = 1_048_576  # 1 MiB
 
 _UNDECIDED: Final = object()
 
 
 class Pending(Generic[T]):
-    """An answer that waits for an async origin callable: ``await`` it for the answer."""
+    """An answer that waits for an async origin callable: ``await`` it for the answer.
 
-    __slots__ = ("_coroutine",)
+    ``fallback`` is the answer to give when the callable does not answer in time (the
+    glue bounds the wait by ``origin_timeout``): always a refusal."""
 
-    def __init__(self, coroutine: Coroutine[Any, Any, T]) -> None:
-        self._coroutine = coroutine
+    __slots__ = ("coroutine", "fallback")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, T], fallback: T) -> None:
+        self.coroutine = coroutine
+        self.fallback = fallback
 
     def __await__(self) -> Generator[Any, None, T]:
-        return self._coroutine.__await__()
+        return self.coroutine.__await__()
+
+
+async def await_callable(awaitable: Any) -> object:
+    """Await an async origin callable's answer.  A ``CancelledError`` that is not the
+    cancellation of the request's own task (the callable raised it, or awaited something
+    that was cancelled) becomes :class:`CallableCancelled`: a refusal, not a dropped
+    connection."""
+    if sys.version_info >= (3, 11):
+        # Python 3.11 counts a task's pending cancellations: none means the
+        # CancelledError came from the callable.
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the request itself is being cancelled (or timed out)
+            raise CallableCancelled from None
+    return await await_in_own_task(awaitable)  # pragma: no cover - Python 3.10
+
+
+async def await_in_own_task(awaitable: Any) -> object:
+    """Python 3.10's way to tell the two cancellations apart: run the callable in a task
+    of its own; if that task ends cancelled while this one was not, the cancellation was
+    the callable's."""
+    inner = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(inner)
+    except asyncio.CancelledError:
+        if inner.done() and inner.cancelled():
+            raise CallableCancelled from None
+        inner.cancel()  # this task is being cancelled: so is the callable
+        raise
+
+
+class CallableCancelled(Exception):
+    """An async origin callable ended with a ``CancelledError`` of its own."""
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -123,9 +176,10 @@ class ExposeAll:
         except KeyError:
             pass
         value = exposable_names(header_names)
-        if len(self._values) >= EXPOSED_CACHE_SIZE:
-            self._values.clear()
-        self._values[header_names] = value
+        if sum(map(len, header_names)) <= EXPOSED_KEY_LENGTH:
+            if len(self._values) >= EXPOSED_CACHE_SIZE:
+                self._values.clear()
+            self._values[header_names] = value
         return value
 
 
@@ -216,9 +270,19 @@ class Rule:
     preflight_extra: HeaderPairs
     #: Request headers a preflight may ask for (lower case), or None for any.
     allowed_headers: frozenset[str] | None
+    #: Why the security review would refuse this rule's origin key *with* credentials
+    #: (None if it would not): a WebSocket handshake carrying cookies is judged by it.
+    credential_concern: str | None = None
 
     @classmethod
-    def compile(cls, options: ResourceOptions, *, public: bool, vary_origin: bool) -> Rule:
+    def compile(
+        cls,
+        options: ResourceOptions,
+        *,
+        public: bool,
+        vary_origin: bool,
+        credential_concern: str | None = None,
+    ) -> Rule:
         credentials = options.allow_credentials
         set_headers: list[tuple[str, str]] = []
         remove = [ACAC, ACEH]
@@ -257,20 +321,26 @@ class Rule:
             fixed_origin="*" if options.send_wildcard else None,
             preflight_extra=tuple(preflight_extra),
             allowed_headers=allowed_headers,
+            credential_concern=credential_concern,
         )
 
-    def allows_method(self, method: str, routed: bool) -> bool:
-        """Whether a preflight may ask for *method*.  ``allow_methods=None`` allows the
-        methods that have a CORS-enabled route (*routed*)."""
-        if self.options.allow_methods is None:
-            return routed
-        return self.options.is_method_allowed(method)
+    def allows_method(self, method: str, routed: bool | None) -> bool:
+        """Whether a preflight may ask for *method*.
+
+        *routed* True: a CORS-enabled route serves the method, which is then always
+        allowed, whatever ``allow_methods`` says (the list *adds* methods, as in 0.8.1).
+        False: only what ``allow_methods`` lists.  None: a ``'*'`` route serves every
+        method, so ``allow_methods`` decides and ``None`` allows any.
+        """
+        if routed is None:
+            return self.options.allow_methods is None or self.options.is_method_allowed(method)
+        return routed or self.options.is_method_allowed(method)
 
     def judge_preflight(
         self,
         origin: str,
         method: str,
-        routed: bool,
+        routed: bool | None,
         request_headers: Sequence[str],
         private_network: bool,
     ) -> PreflightAnswer:
@@ -295,7 +365,8 @@ class Rule:
         headers.extend(self.preflight_extra)
         headers[ACAM] = method
         if names:
-            headers[ACAH] = ",".join(names)
+            # Upper-cased as 0.8.1 sent them; browsers compare names case-insensitively.
+            headers[ACAH] = ",".join(names).upper()
         if private_network:
             headers[ACAPN] = "true"
         headers[VARY] = PREFLIGHT_VARY
@@ -333,6 +404,8 @@ class OriginTable:
     star: Rule | None = None
     has_patterns: bool = False
     has_predicates: bool = False
+    #: Request headers named by the ``varies_on`` of its callables.
+    varies_on: tuple[str, ...] = ()
     empty: bool = True
     #: Answers for requests without Origin and from origins no rule admits.
     no_origin: ActualAnswer = ActualAnswer(vary_origin=True)
@@ -357,32 +430,37 @@ class OriginTable:
             and all(isinstance(spec, AnyOrigin) for spec, _ in entries)
         )
         vary_origin = not constant
-        rules: dict[tuple[ResourceOptions, bool], Rule] = {}
+        rules: dict[tuple[ResourceOptions, bool, str | None], Rule] = {}
 
-        def rule_for(options: ResourceOptions, public: bool) -> Rule:
-            rule = rules.get((options, public))
+        def rule_for(options: ResourceOptions, public: bool, spec: OriginSpec) -> Rule:
+            concern = credential_concern(spec)
+            rule = rules.get((options, public, concern))
             if rule is None:
-                rule = rules[options, public] = Rule.compile(
-                    options, public=public, vary_origin=vary_origin
+                rule = rules[options, public, concern] = Rule.compile(
+                    options, public=public, vary_origin=vary_origin, credential_concern=concern
                 )
             return rule
 
         for order, (spec, options) in enumerate(entries, 1):
             table.empty = False
             if isinstance(spec, ExactOrigin):
-                table.exact.setdefault(spec.origin, rule_for(options, spec.origin == "null"))
+                table.exact.setdefault(spec.origin, rule_for(options, spec.origin == "null", spec))
             elif isinstance(spec, AnyOrigin):
                 if table.star is None:
-                    table.star = rule_for(options, True)
+                    table.star = rule_for(options, True, spec)
             elif isinstance(spec, WildcardOrigin):
                 subdomain = bool(spec.parent)
                 key = (spec.scheme, spec.parent if subdomain else spec.host, subdomain)
-                table.wildcards.setdefault(key, []).append((order, spec, rule_for(options, False)))
+                table.wildcards.setdefault(key, []).append(
+                    (order, spec, rule_for(options, False, spec))
+                )
                 table.has_patterns = True
             else:
-                table.ordered.append(_Ordered(order, spec, rule_for(options, False)))
+                table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
                 table.has_patterns = True
-                table.has_predicates |= isinstance(spec, PredicateOrigin)
+                if isinstance(spec, PredicateOrigin):
+                    table.has_predicates = True
+                    table.varies_on += spec.varies_on or ()
         if constant and table.star is not None:
             table.no_origin = table.refused = table.star.actual
         return table
@@ -451,7 +529,9 @@ class OriginTable:
             if outcome is True:
                 return entry.rule
             if hasattr(outcome, "__await__"):
-                return Pending(self._resume(outcome, index, origin, request, best_order, best_rule))
+                return Pending(
+                    self._resume(outcome, index, origin, request, best_order, best_rule), None
+                )
         return best_rule if best_rule is not None else self.star
 
     async def _resume(
@@ -465,7 +545,7 @@ class OriginTable:
     ) -> Rule | None:
         entry = self.ordered[index]
         try:
-            admitted = (await awaitable) is True
+            admitted = (await await_callable(awaitable)) is True
         except Exception:
             if isinstance(entry.spec, PredicateOrigin):  # only callables suspend a scan
                 entry.spec.report_failure(origin)
@@ -490,11 +570,12 @@ class ResourcePolicy:
     #: the 405 a page may read), or None when the resource has none.
     other_methods: OriginTable | None
     #: Methods a preflight may ask for, with their table and whether a CORS-enabled
-    #: route serves the method (``allow_methods=None`` allows only those); None for
-    #: methods whose route is exempt from CORS.
-    preflight_tables: dict[str, tuple[OriginTable, bool] | None]
-    #: A '*' route: a preflight may ask for any method not listed above.
-    any_method: tuple[OriginTable, bool] | None = None
+    #: route serves the method (always allowed then; see ``Rule.allows_method``); None
+    #: for methods whose route is exempt from CORS.
+    preflight_tables: dict[str, tuple[OriginTable, bool | None] | None]
+    #: A '*' route: a preflight may ask for any method not listed above, as
+    #: ``allow_methods`` allows (the flag is None: see ``Rule.allows_method``).
+    any_method: tuple[OriginTable, None] | None = None
     #: Strict mode: WebSocket handshakes admitted only by "*" or "null" are refused.
     strict: bool = False
     #: Routes whose first cookie-carrying handshake under "*"/"null" was warned about.
@@ -503,6 +584,23 @@ class ResourcePolicy:
     #: Access, the request-header lines as sent): browsers repeat the same few, which
     #: then cost one look-up.  Not kept where an origin callable decides.  Bounded.
     granted: dict[tuple[object, ...], PreflightAnswer] = field(default_factory=dict)
+    #: Seconds an async origin callable may take before the request is refused (None:
+    #: no bound); the glue applies it.
+    origin_timeout: float | None = None
+    #: Routes whose first origin-callable timeout was logged.
+    timed_out_routes: set[str] = field(default_factory=set)
+    #: Request headers the answers of this path read besides Origin (the ``varies_on``
+    #: of its origin callables), as the value to merge into ``Vary``; None for none.
+    vary_extra: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        tables = [self.other_methods, *self.actual_tables.values()]
+        tables += [entry[0] for entry in self.preflight_tables.values() if entry is not None]
+        if self.any_method is not None:
+            tables.append(self.any_method[0])
+        names = [name for table in tables if table is not None for name in table.varies_on]
+        if names:
+            self.vary_extra = vary_with([], *names)
 
     def actual(
         self, method: str, origins: Sequence[str], request: object
@@ -522,7 +620,7 @@ class ResourcePolicy:
         if rule is None:
             return table.refused
         if isinstance(rule, Pending):
-            return Pending(_actual_after(rule, table))
+            return Pending(_actual_after(rule, table), table.refused)
         return rule.actual
 
     def preflight(
@@ -547,7 +645,9 @@ class ResourcePolicy:
             return answer
         # Only a method the resource will serve: granting one that then gets a 405 would
         # turn a readable error into a CORS failure.
-        entry = self.preflight_tables.get(method, self.any_method)
+        entry: tuple[OriginTable, bool | None] | None = self.preflight_tables.get(
+            method, self.any_method
+        )
         if entry is None:
             return _method_refusal(method, origin)
         table, routed = entry
@@ -556,7 +656,11 @@ class ResourcePolicy:
             return Pending(
                 _preflight_after(
                     rule, table, origin, method, routed, request_headers, private_network
-                )
+                ),
+                refuse_preflight(
+                    f"{PREFLIGHT_FAILED}origin '{printable(origin)}' is not allowed (the "
+                    "origin callable did not answer within origin_timeout)"
+                ),
             )
         if rule is None:
             return _origin_refusal(table, origin, method, routed)
@@ -565,7 +669,7 @@ class ResourcePolicy:
             answer.refusal is None
             and not table.has_predicates
             and len(self.granted) < GRANTED_CACHE_SIZE
-            and len(origin) + sum(map(len, request_headers)) <= GRANTED_KEY_LENGTH
+            and len(method) + len(origin) + sum(map(len, request_headers)) <= GRANTED_KEY_LENGTH
         ):
             self.granted[key] = answer
         return answer
@@ -596,7 +700,13 @@ class ResourcePolicy:
             return ADMIT  # a page of this very site
         rule = table.match(origin, request)
         if isinstance(rule, Pending):
-            return Pending(self._handshake_after(rule, origin, has_cookie, route))
+            return Pending(
+                self._handshake_after(rule, origin, has_cookie, route),
+                HandshakeAnswer(
+                    f"{HANDSHAKE_REFUSED}origin '{printable(origin)}' is not allowed (the "
+                    "origin callable did not answer within origin_timeout)"
+                ),
+            )
         return self._judge_handshake(rule, origin, has_cookie, route)
 
     async def _handshake_after(
@@ -607,34 +717,49 @@ class ResourcePolicy:
     def _judge_handshake(
         self, rule: Rule | None, origin: str, has_cookie: bool, route: str
     ) -> HandshakeAnswer:
+        """A handshake is judged as a credentialed request when it carries a cookie:
+        browsers send cookies on handshakes whatever ``allow_credentials`` says."""
         shown = printable(origin)
         if rule is None:
             return HandshakeAnswer(f"{HANDSHAKE_REFUSED}origin '{shown}' is not allowed")
-        if not rule.public:
-            return ADMIT
-        if self.strict:
+        if rule.public and self.strict:
             return HandshakeAnswer(
                 f"{HANDSHAKE_REFUSED}origin '{shown}' is admitted only by the '*' or 'null' "
                 "key, and strict mode admits WebSocket handshakes from listed origins only"
             )
-        if has_cookie and route not in self.warned_routes:
-            self.warned_routes.add(route)
+        concern = rule.credential_concern
+        if concern is None or not has_cookie:
+            return ADMIT
+        if self.strict:
             return HandshakeAnswer(
-                warning=(
-                    f"WebSocket route {route!r} admitted a handshake from {shown!r} carrying "
-                    "cookies only because of the '*' or 'null' origin key: browsers send "
-                    "cookies on handshakes whatever allow_credentials says, so any site can "
-                    "open this socket as your users (cross-site WebSocket hijacking). List "
-                    "the origins you trust (strict=True refuses such handshakes)."
-                )
+                f"{HANDSHAKE_REFUSED}the handshake from origin '{shown}' carries cookies and "
+                f"is admitted by an entry strict mode refuses with credentials ({concern})"
             )
-        return ADMIT
+        if route in self.warned_routes:
+            return ADMIT
+        self.warned_routes.add(route)
+        because = (
+            "only because of the '*' or 'null' origin key"
+            if rule.public
+            else f"by an entry the security review refuses with credentials ({concern})"
+        )
+        return HandshakeAnswer(
+            warning=(
+                f"WebSocket route {route!r} admitted a handshake from {shown!r} carrying "
+                f"cookies {because}: browsers send cookies on handshakes whatever "
+                "allow_credentials says, so any site can open this socket as your users "
+                "(cross-site WebSocket hijacking). List the origins you trust (strict=True "
+                "refuses such handshakes)."
+            )
+        )
 
 
-def _origin_refusal(table: OriginTable, origin: str, method: str, routed: bool) -> PreflightAnswer:
+def _origin_refusal(
+    table: OriginTable, origin: str, method: str, routed: bool | None
+) -> PreflightAnswer:
     """No rule admits *origin* for *method*.  For a method served only by routes without
     CORS, 0.8.1 said the method was not allowed (nothing enabled it for CORS)."""
-    if not routed:
+    if routed is False:
         return _method_refusal(method, origin)
     if table.empty:
         return _NO_ORIGINS
@@ -651,7 +776,7 @@ async def _preflight_after(
     table: OriginTable,
     origin: str,
     method: str,
-    routed: bool,
+    routed: bool | None,
     request_headers: Sequence[str],
     private_network: bool,
 ) -> PreflightAnswer:

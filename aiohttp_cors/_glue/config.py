@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Union
+from typing import Any, Final, TypeVar, Union
 
 from aiohttp import web
 
@@ -41,6 +41,28 @@ OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 CorsMapping = Mapping[Any, OptionsValue]
 #: ``all_routes``: True, False, a path prefix, or a sequence of them.
 AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
+#: What ``cors.add`` takes and gives back unchanged, so that
+#: ``route = cors.add(app.router.add_get(...))`` keeps the route's type.
+RoutingEntity = TypeVar("RoutingEntity", bound=Union[web.AbstractRoute, web.AbstractResource])  # noqa: UP007
+
+#: How long an async origin callable may take, by default, before the request's origin is
+#: refused.  A callable that looks the origin up (a database, a cache) answers in
+#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
+#: hung one from holding responses (and their connections) forever.
+DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
+
+
+def check_origin_timeout(value: object) -> float | None:
+    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(
+            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return float(value)
 
 
 class CorsConfig:
@@ -58,6 +80,7 @@ class CorsConfig:
         router_adapter: object = None,
         all_routes: AllRoutes = False,
         strict: bool = False,
+        origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
     ) -> None:
         if router_adapter is not None:
             warnings.warn(
@@ -66,7 +89,10 @@ class CorsConfig:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        if app.frozen or app.middlewares.frozen:
+        # aiohttp freezes the startup signal before it runs the startup handlers, but
+        # (aiohttp 3.14) not yet the application itself: a setup() called from an
+        # on_startup handler must get this error, not aiohttp's "Cannot modify frozen list."
+        if app.frozen or app.middlewares.frozen or app.on_startup.frozen:
             raise RuntimeError(
                 "aiohttp_cors.setup() must run before the application starts or is added as "
                 "a sub-application (add_subapp freezes it)"
@@ -75,16 +101,20 @@ class CorsConfig:
             raise RuntimeError("CORS is already set up for this application")
         self._app = app
         self._strict = strict
+        self._origin_timeout = check_origin_timeout(origin_timeout)
         self._scope = AppScope.parse(all_routes)
         self._parser = ConfigParser(strict=strict)
         # What was registered: routes one by one (with their config layer, or None for
         # "no config of its own") and resources as a whole.
         self._route_configs: dict[web.AbstractRoute, Layer | None] = {}
         self._resource_configs: dict[web.AbstractResource, Layer] = {}
+        # The config of the first route added on a resource that was not added whole: as
+        # in 0.8.1 it is also that resource's config, for the resource's other methods.
+        self._first_route_configs: dict[web.AbstractResource, Layer | None] = {}
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
-        self.hooks = RequestHooks(self._compile)
+        self.hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
         app[HOOKS_KEY] = self.hooks
         app.middlewares.insert(0, self.hooks.middleware)  # type: ignore[arg-type]
@@ -135,7 +165,8 @@ class CorsConfig:
             self._defaults_raw, self._defaults = defaults, parsed
             self.hooks.reset()
             return
-        compiled = self._compiler(parsed).compile(self._app)  # raises before any change
+        # For the mount path the running policies were compiled for; raises before any change.
+        compiled = self._compiler(self.hooks.mount_prefix, parsed).compile(self._app)
         self._defaults_raw, self._defaults = defaults, parsed
         self.hooks.install(compiled)
 
@@ -149,12 +180,12 @@ class CorsConfig:
 
     def add(
         self,
-        routing_entity: Any,
+        routing_entity: RoutingEntity,
         config: CorsMapping | None = None,
         webview: bool = False,
         *,
         inherit_defaults: bool = True,
-    ) -> Any:
+    ) -> RoutingEntity:
         """Enable CORS on a resource or route with *config* (origin -> options).
 
         Accepts a resource, a route, a static resource, a ``'*'`` route or a route to a
@@ -174,12 +205,11 @@ class CorsConfig:
             raise TypeError(f"inherit_defaults must be True or False, got {inherit_defaults!r}")
         # The exact type first: isinstance() against aiohttp's abstract classes is slow,
         # and ten thousand routes are added one by one.
-        if type(routing_entity) is web.ResourceRoute or isinstance(
-            routing_entity, web.AbstractRoute
-        ):
-            self._add_route(routing_entity, config, inherit_defaults)
-        elif isinstance(routing_entity, web.AbstractResource):
-            self._add_resource(routing_entity, config, inherit_defaults)
+        entity: object = routing_entity  # narrowed below; the TypeVar only types the return
+        if type(entity) is web.ResourceRoute or isinstance(entity, web.AbstractRoute):
+            self._add_route(entity, config, inherit_defaults)
+        elif isinstance(entity, web.AbstractResource):
+            self._add_resource(entity, config, inherit_defaults)
         else:
             raise ValueError(
                 f"Resource or route expected, got {routing_entity!r}: pass what "
@@ -212,12 +242,13 @@ class CorsConfig:
         self, resource: web.AbstractResource, config: CorsMapping | None, inherit: bool
     ) -> None:
         self._check_addable(resource)
+        # The texts start as 0.8.1's did, which is what people search for.
         if resource in self._resource_configs:
-            raise ValueError(f"CORS is already configured for resource {resource!r}")
+            raise ValueError(f"CORS is already configured for {resource!r} resource.")
         if any(route in self._route_configs for route in resource):
             raise ValueError(
-                f"CORS is already configured for routes of resource {resource!r}: "
-                "add the resource before its routes"
+                f"CORS is already configured for {resource!r} resource: one of its routes "
+                "was passed to cors.add first; add the resource before its routes"
             )
         problems = ProblemCollector()
         layer = parse_layer(
@@ -234,7 +265,10 @@ class CorsConfig:
             raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
         self._check_addable(resource)
         if route in self._route_configs:
-            raise ValueError(f"CORS is already configured for route {route!r}")
+            raise ValueError(
+                f"Can't setup CORS for {route!r} route: CORS already configured on resource "
+                f"{resource!r} for {route.method} method"
+            )
         where = describe_route(route.method, resource)
         if is_exempt(route.handler):
             raise ValueError(
@@ -251,24 +285,34 @@ class CorsConfig:
         check_handler(self._parser, route, view, problems)
         problems.raise_if_any()
         self._route_configs[route] = layer
+        if resource not in self._resource_configs:
+            self._first_route_configs.setdefault(resource, layer)
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self, defaults: ParsedConfig | None = None) -> PolicyCompiler:
+    def _compiler(
+        self, mount_prefix: str | None = None, defaults: ParsedConfig | None = None
+    ) -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
             defaults=self._defaults if defaults is None else defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
-            scope=self._scope,
+            first_route_configs=self._first_route_configs,
+            scope=(
+                self._scope.anywhere() if mount_prefix is None else self._scope.under(mount_prefix)
+            ),
             strict=self._strict,
             options_handler=self.hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
+            origin_timeout=self._origin_timeout,
         )
 
-    def _compile(self) -> CompiledPolicies:
-        """Compile the policies (at app start, or on first use of an app never started)."""
-        return self._compiler().compile(self._app)
+    def _compile(self, mount_prefix: str | None = None) -> CompiledPolicies:
+        """Compile the policies (at app start, or on first use of an app never started;
+        again with *mount_prefix* once a request shows where the app is mounted, if the
+        scope of all_routes depends on it)."""
+        return self._compiler(mount_prefix).compile(self._app)
 
     def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view* (``CorsViewMixin``
@@ -306,6 +350,7 @@ def setup(
     defaults: CorsMapping | None = None,
     all_routes: AllRoutes = False,
     strict: bool = False,
+    origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
 ) -> CorsConfig:
     """Enable CORS for *app* and return its :class:`CorsConfig`.
 
@@ -317,9 +362,19 @@ def setup(
         router 404/405 answers get CORS headers too.  A path prefix (``"/api"``) or a
         sequence of them does the same for the routes at or under those paths only.
     :param strict: turn every :class:`CorsSecurityWarning` into a :class:`CorsConfigError`,
-        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``.
+        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``, or carrying
+        a cookie and admitted by an entry the security review refuses with credentials.
+    :param origin_timeout: seconds an async origin callable may take (default 5); past
+        them the request's origin is refused and the route logged once.  ``None``: no
+        bound.
     """
-    cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
+    cors = CorsConfig(
+        app,
+        defaults=defaults,
+        all_routes=all_routes,
+        strict=strict,
+        origin_timeout=origin_timeout,
+    )
     app[APP_CONFIG_KEY] = cors
     return cors
 

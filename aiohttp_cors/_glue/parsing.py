@@ -44,7 +44,7 @@ class ConfigParser:
         self._strict = strict
         # (origin key, options) -> (spec, security concerns): each distinct entry is
         # validated and reviewed once.
-        self._entries: dict[tuple[str | re.Pattern[str], ResourceOptions], _Entry] = {}
+        self._entries: dict[tuple[object, ResourceOptions], _Entry] = {}
         # Configs met again while compiling (a handler's @custom_cors, a view's
         # cors_config), by what carries them; and equal results, shared.
         self._by_source: dict[Hashable, ParsedConfig] = {}
@@ -90,8 +90,9 @@ class ConfigParser:
     def _entry(
         self, key: object, value: object, where: str, problems: ProblemCollector
     ) -> tuple[OriginSpec, ResourceOptions] | None:
-        # Keys that are strings or patterns compare by value, so equal entries meet again.
-        by_value = key if isinstance(key, (str, re.Pattern)) else None
+        # Keys that are strings or patterns compare by value, so equal entries meet again;
+        # a callable is the same entry wherever it is given (reviewed and warned once).
+        by_value = key if isinstance(key, (str, re.Pattern)) or _is_hashable_callable(key) else None
         if by_value is not None and isinstance(value, ResourceOptions):
             known = self._entries.get((by_value, value))
             if known is not None:
@@ -142,6 +143,16 @@ class ConfigParser:
         entry.warned = True
 
 
+def _is_hashable_callable(key: object) -> bool:
+    if not callable(key):
+        return False
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
 def parse_layer(
     parser: ConfigParser,
     config: Mapping[Any, Any] | None,
@@ -149,7 +160,11 @@ def parse_layer(
     where: str,
     problems: ProblemCollector,
 ) -> Layer | None:
-    """A config given to ``cors.add`` as a layer of the chain, or None without one."""
+    """A config given to ``cors.add`` as a layer of the chain, or None without one.
+
+    ``inherit_defaults=False`` without a config is a layer too, an empty one that stops
+    the chain: it closes the route (no origin admitted, unless the handler's own
+    ``@custom_cors`` admits some), rather than silently keeping the defaults."""
     if config is None:
-        return None
+        return None if inherit_defaults else parser.layer((), False)
     return parser.layer(parser.parse(config, where, problems), inherit_defaults)

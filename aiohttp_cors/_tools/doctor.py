@@ -7,8 +7,11 @@ a suggested fix. The browser's rules live in :mod:`.browser`; :mod:`.advice` tur
 rule into the change to make with aiohttp_cors. :mod:`aiohttp_cors.testing` runs this same check
 against a test client.
 
-Deliberate simplifications: no cookie jar (pass cookies explicitly), no HTTP cache, no preflight
-cache, and redirects are reported instead of followed.
+Redirects of the actual request are followed as a browser follows them (at most 20; a 303, or a
+301/302 of a POST, turns the request into a GET without body; after a redirect to another origin
+the Origin is ``null``), each response CORS-checked and each new URL preflighted again when the
+request needs it.  Deliberate simplifications: no cookie jar (pass cookies explicitly; they go
+with every hop), no HTTP cache and no preflight cache.
 """
 
 from __future__ import annotations
@@ -111,20 +114,38 @@ class Report:
     preflight: Exchange | None
     actual: Exchange | None
     notes: tuple[str, ...] = ()
+    #: The exchanges between the first preflight and the final actual request, in order,
+    #: when redirects were followed: each redirect response, and the preflight sent again
+    #: for the URL it led to.  ``actual`` is the last response (or the last redirect, if
+    #: a later step failed).
+    redirects: tuple[Exchange, ...] = ()
+    #: Following the redirects failed outside any response check (too many, a URL a
+    #: browser refuses): the browser rejects the fetch.
+    redirect_failure: str | None = None
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        """Every exchange, in the order they were made."""
+        first = (self.preflight,) if self.preflight is not None else ()
+        if self.redirects:
+            return (*first, *self.redirects) + ((self.actual,) if self.actual else ())
+        return first + ((self.actual,) if self.actual is not None else ())
 
     @property
     def problems(self) -> tuple[Problem, ...]:
         found: list[Problem] = []
-        for exchange in (self.preflight, self.actual):
-            if exchange is not None:
-                found += exchange.verdict.problems
+        for exchange in self.exchanges:
+            found += exchange.verdict.problems
         return tuple(found)
 
     @property
     def allowed(self) -> bool:
         """The browser lets the page read the response."""
-        exchanges = (self.preflight, self.actual)
-        return self.actual is not None and all(e.verdict.allowed for e in exchanges if e)
+        return (
+            self.actual is not None
+            and self.redirect_failure is None
+            and all(e.verdict.allowed for e in self.exchanges)
+        )
 
     @property
     def ok(self) -> bool:
@@ -155,6 +176,8 @@ class Report:
             "preflight_reasons": list(self.preflight_reasons),
             "preflight": self.preflight.to_dict() if self.preflight else None,
             "actual": self.actual.to_dict() if self.actual else None,
+            "redirects": [exchange.to_dict() for exchange in self.redirects],
+            "redirect_failure": self.redirect_failure,
             "problems": [p.to_dict() for p in self.problems],
             "hidden_headers": list(self.hidden_headers),
             "notes": list(self.notes),
@@ -276,23 +299,44 @@ async def _exchange(
     return Exchange(stage, method, str(url), tuple(sent), status, reason, got, verdict, excerpt)
 
 
-def _redirect_note(exchange: Exchange) -> str | None:
+#: Redirect statuses a browser follows (Fetch "redirect status"), and how many it follows.
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 20
+
+
+def _next_hop(
+    exchange: Exchange, request: BrowserRequest, body: str | None
+) -> tuple[URL, BrowserRequest, str | None] | str:
+    """Where a browser goes after a redirect response that passed the CORS check: the
+    next URL, the request as it is sent there and its body; or why the fetch fails."""
     location = exchange.location
     if location is None:
-        return None
+        return f"the server answered {exchange.status} without a Location"
     current = URL(exchange.url)
     try:
         next_url = current.join(URL(location))
     except ValueError:
-        return f"The server redirected ({exchange.status}) to an invalid Location {location!r}."
-    note = (
-        f"The server redirected ({exchange.status}) to {next_url}. A browser checks this "
-        "response as above and then follows the redirect; the doctor does not. "
-        f"Run it again on {next_url}"
-    )
-    if next_url.is_absolute() and _url_origin(next_url) != _url_origin(current):
-        return note + "; as that is another origin, the browser would send 'Origin: null' there."
-    return note + "."
+        return f"the server redirected ({exchange.status}) to an invalid Location {location!r}"
+    if next_url.scheme not in ("http", "https") or not next_url.host:
+        return f"the server redirected ({exchange.status}) to {location!r}, not an http(s) URL"
+    if next_url.user is not None or next_url.password is not None:
+        return f"the server redirected to {next_url}, which has credentials in it"
+    method, headers = request.method, request.headers
+    if (exchange.status == 303 and request.wire_method not in ("GET", "HEAD")) or (
+        exchange.status in (301, 302) and request.wire_method == "POST"
+    ):
+        # The request becomes a GET without body (and without the body's headers).
+        method, body = "GET", None
+        headers = tuple(
+            (name, value)
+            for name, value in headers
+            if name.lower()
+            not in ("content-type", "content-encoding", "content-language", "content-location")
+        )
+    origin = request.origin
+    if _url_origin(next_url) != _url_origin(current) and origin != _url_origin(current):
+        origin = "null"  # a cross-origin request redirected to another origin: tainted
+    return next_url, replace(request, origin=origin, method=method, headers=headers), body
 
 
 async def check(
@@ -341,15 +385,59 @@ async def check(
             preflight = await _exchange(session, "preflight", target, request, sent)
             if not preflight.verdict.allowed:
                 notes.append("The preflight failed, so a browser never sends the actual request.")
-        if preflight is None or preflight.verdict.allowed:
-            sent = [("Origin", request.origin), *request.headers]
-            if cookies:
+        redirects: list[Exchange] = []
+        failure: str | None = None
+        hop_url, hop = target, request
+        passed = preflight is None or preflight.verdict.allowed
+        while passed:
+            sent = [("Origin", hop.origin), *hop.headers]
+            # The cookies stand in for the jar of the target's site: they go to its host.
+            if cookies and hop_url.host == target.host:
                 sent.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookies)))
-            actual = await _exchange(session, "actual", target, request, sent, body)
-            note = _redirect_note(actual)
-            if note is not None:
-                notes.append(note)
-    return Report(str(target), request, reasons, preflight, actual, tuple(notes))
+            if actual is not None:
+                redirects.append(actual)
+            actual = await _exchange(session, "actual", hop_url, hop, sent, body)
+            if (
+                not actual.verdict.allowed
+                or actual.location is None
+                or actual.status not in _REDIRECT_STATUSES
+            ):
+                break
+            if len(redirects) >= MAX_REDIRECTS:
+                failure = f"more than {MAX_REDIRECTS} redirects: the browser gives up"
+                break
+            following = _next_hop(actual, hop, body)
+            if isinstance(following, str):
+                failure = following
+                break
+            hop_url, hop, body = following
+            notes.append(
+                f"The server redirected ({actual.status}) to {hop_url}; the browser follows it"
+                + (" with 'Origin: null' (another origin)." if hop.origin == "null" else ".")
+            )
+            if hop.preflight_reasons:
+                redirects.append(actual)
+                actual = None
+                again = await _exchange(
+                    session, "preflight", hop_url, hop, preflight_request_headers(hop)
+                )
+                redirects.append(again)
+                passed = again.verdict.allowed
+                if not passed:
+                    notes.append("The preflight after the redirect failed: the fetch fails.")
+                    actual = redirects.pop(-2)  # the redirect is the last actual response
+        if failure is not None:
+            notes.append(f"Following the redirect failed: {failure}.")
+    return Report(
+        str(target),
+        request,
+        reasons,
+        preflight,
+        actual,
+        tuple(notes),
+        tuple(redirects),
+        failure,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -418,6 +506,11 @@ def format_report(report: Report) -> str:
     lines.append("")
     if report.actual is not None:
         lines.append("Actual request:")
+        for hop in report.redirects:
+            lines += _exchange_lines(hop, ())
+            passed = "passed" if hop.verdict.allowed else "FAILED"
+            what = "preflight" if hop.stage == "preflight" else "redirect response"
+            lines.append(f"  {what} {passed}")
         lines += _exchange_lines(report.actual, request.read_headers)
         verdict = report.actual.verdict
         if verdict.allowed:

@@ -92,12 +92,12 @@ def test_demo_page_outcomes(browser: WebDriver, server_loop: ServerLoop) -> None
 def _comparable(scenario: str, request_: BrowserRequest) -> bool:
     """Whether Chromium can referee this case.
 
-    Not comparable: redirects (the doctor reports them instead of following them); Private
-    Network Access (Chromium put its preflights on hold); and Authorization under
-    'Access-Control-Allow-Headers: *', which the Fetch standard refuses but the Chromium used
-    here still lets through (the doctor follows the standard and says so in its message).
+    Not comparable: Private Network Access (Chromium put its preflights on hold); and
+    Authorization under 'Access-Control-Allow-Headers: *', which the Fetch standard refuses but
+    the Chromium used here still lets through (the doctor follows the standard and says so in
+    its message).
     """
-    if scenario in ("redirect", "private-network", "private-network-refused"):
+    if scenario in ("private-network", "private-network-refused"):
         return False
     has_authorization = any(n.lower() == "authorization" for n, _ in request_.headers)
     return not (scenario == "acah-star" and has_authorization)
