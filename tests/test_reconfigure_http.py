@@ -320,3 +320,26 @@ def test_reconfigure_needs_keyword_defaults() -> None:
     cors = aiohttp_cors.setup(web.Application())
     with warnings.catch_warnings(), pytest.raises(TypeError):
         cors.reconfigure({OLD: ResourceOptions()})  # type: ignore[call-arg]
+
+
+async def test_a_mounted_app_wide_scope_stays_where_it_was_learnt(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """all_routes prefixes of a sub-application are relative to where it is mounted, which
+    the first request shows; a reconfiguration compiles for that same mount path."""
+    app = web.Application()
+    api = web.Application()
+    api.router.add_get("/api/items", hello)
+    api.router.add_get("/private", hello)
+    api.router.add_get("/private/api", hello)  # "/api" deeper down: not under the prefix
+    cors = aiohttp_cors.setup(api, defaults={OLD: ResourceOptions()}, all_routes="/api")
+    app.add_subapp("/v1", api)
+    client = await aiohttp_client(app)
+    await assert_allowed(client, "/v1/api/items", origin=OLD)
+
+    cors.reconfigure(defaults={NEW: ResourceOptions()})
+
+    await assert_allowed(client, "/v1/api/items", origin=NEW)
+    await assert_blocked(client, "/v1/api/items", origin=OLD)
+    await assert_blocked(client, "/v1/private", origin=NEW)
+    await assert_blocked(client, "/v1/private/api", origin=NEW)
