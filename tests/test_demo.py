@@ -9,6 +9,7 @@ import asyncio
 import configparser
 import fnmatch
 import importlib.resources
+import io
 import re
 import signal
 import socket
@@ -31,6 +32,7 @@ from aiohttp_cors._tools.demo import (
     build_demo_apps,
     render_page,
     run_demo,
+    serve_demo,
 )
 from aiohttp_cors._tools.doctor import check, format_report
 
@@ -214,6 +216,39 @@ async def test_doctor_agrees_with_the_demo(aiohttp_server: ServerFactory) -> Non
         outcome = "allowed" if report.ok else "blocked"
         assert outcome == DEMO_TESTS[name], f"{name}:\n{format_report(report)}"
     assert not (set(DEMO_TESTS) - set(checks)) - {"websocket", "websocket-refused-origin"}
+
+
+async def test_the_demo_prints_the_api_surface_and_each_refusal() -> None:
+    """Where a user of the demo looks, the terminal: the API's CORS surface (what
+    ``routes`` prints for an app) and a line per refused request (``cors.on_refusal``)."""
+    out = io.StringIO()
+    stop = asyncio.Event()
+    page_sock, api_sock = bind_socket("127.0.0.1", 0), bind_socket("127.0.0.1", 0)
+    serving = asyncio.ensure_future(serve_demo(page_sock, api_sock, "127.0.0.1", stop, out))
+    try:
+        while "Press Ctrl-C" not in out.getvalue():
+            await asyncio.sleep(0.01)
+        page = f"http://127.0.0.1:{page_sock.getsockname()[1]}"
+        api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.options(
+                api + "/api/items/1", headers=preflight("PUT", "x-forbidden", origin=page)
+            ) as response,
+        ):
+            assert response.status == 403
+    finally:
+        stop.set()
+        await serving
+        page_sock.close()
+        api_sock.close()
+    printed = out.getvalue()
+    assert "APP  PATH" in printed
+    assert re.search(rf"/api/ws\s+GET\s+{re.escape(page)}\s+exact", printed)
+    assert (
+        f"refused preflight: PUT /api/items/{{id}} from {page}: headers are not allowed: "
+        "X-FORBIDDEN" in printed
+    )
 
 
 def test_bind_socket_errors() -> None:

@@ -33,6 +33,8 @@ from .compiler import (
 from .decorators import is_exempt
 from .hooks import HOOKS_KEY, RequestHooks
 from .parsing import ConfigParser, Layer, parse_layer
+from .refusals import RefusalSignal
+from .surface import CorsSurface, describe_app
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 # Keys are origin keys (see origins.py); typed loosely because Mapping keys are invariant
@@ -144,6 +146,46 @@ class CorsConfig:
         registers), ``True`` (app-wide) or the path prefixes app-wide mode covers."""
         return self._all_routes
 
+    @property
+    def on_refusal(self) -> RefusalSignal:
+        """Signal sent for every refused preflight, actual request and WebSocket handshake
+        of this configuration's routes: append ``async def receiver(request, refusal)``
+        (see :class:`aiohttp_cors.Refusal`).  Frozen when the app starts, like aiohttp's
+        own signals."""
+        return self.hooks.refusals.signal
+
+    def reconfigure(self, *, defaults: CorsMapping | None) -> None:
+        """Replace ``defaults``, also while the app is serving.
+
+        The new mapping is validated like :func:`setup`'s (every problem at once, the
+        security review, strict mode), then every policy is compiled again and swapped in
+        one step.  On any problem a :class:`CorsConfigError` is raised and the running
+        configuration is left untouched.  Per-route, per-resource, handler and view configs
+        stay as they are.  A request is answered by one configuration, old or new, from
+        start to end; call this on the app's event loop (from another thread, through
+        ``loop.call_soon_threadsafe``).
+        """
+        problems = ProblemCollector()
+        parsed = self._parser.parse(defaults, "defaults", problems)
+        problems.raise_if_any()
+        if not self._started:
+            # Not serving yet: compiled when the app starts, as for CorsConfig.defaults.
+            self._defaults_raw, self._defaults = defaults, parsed
+            self.hooks.reset()
+            return
+        # For the mount path the running policies were compiled for; raises before any change.
+        compiled = self._compiler(self.hooks.mount_prefix, parsed).compile(self._app)
+        self._defaults_raw, self._defaults = defaults, parsed
+        self.hooks.install(compiled)
+
+    def describe(self) -> CorsSurface:
+        """The CORS surface of the app: for every CORS-enabled path and method (this
+        app's, and its sub-applications', their own ``setup`` included), the owning app and
+        each origin entry that can admit a request, with what it grants.  Works before the
+        app starts (compiled on demand) and while it serves (what requests get).  Raises
+        :class:`CorsConfigError` if the configuration does not compile."""
+        return describe_app(self._app, self.hooks)
+
     def add(
         self,
         routing_entity: RoutingEntity,
@@ -190,7 +232,8 @@ class CorsConfig:
         if self._started or self._app.frozen:
             raise RuntimeError(
                 "the application has started: configure CORS before it starts "
-                "(setup, cors.add and CorsConfig.defaults)"
+                "(setup, cors.add and CorsConfig.defaults); to change the defaults while "
+                "serving, use cors.reconfigure(defaults=...)"
             )
 
     @staticmethod
@@ -255,10 +298,12 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self, mount_prefix: str | None = None) -> PolicyCompiler:
+    def _compiler(
+        self, mount_prefix: str | None = None, defaults: ParsedConfig | None = None
+    ) -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
-            defaults=self._defaults,
+            defaults=self._defaults if defaults is None else defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
             first_route_configs=self._first_route_configs,
@@ -290,6 +335,7 @@ class CorsConfig:
     async def _on_startup(self, app: web.Application) -> None:
         compiled = self.hooks.compiled()
         self._started = True
+        self.hooks.refusals.freeze()
         if not compiled.intercept_needed and self._nothing_runs_before_routing(app):
             # Nothing runs before the plugin's own OPTIONS routes, so they answer
             # preflights first anyway: drop the middleware and its cost on every request.

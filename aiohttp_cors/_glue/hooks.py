@@ -26,12 +26,13 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
 from multidict import CIMultiDict
 
-from .._core.answers import PREFLIGHT_FAILED, ActualAnswer, PreflightAnswer
+from .._core.answers import HANDSHAKE_REFUSED, PREFLIGHT_FAILED, ActualAnswer, PreflightAnswer
 from .._core.errors import CorsConfigError, CorsSecurityWarning, logger
 from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
 from .._core.pending import Pending
 from .._core.policy import ResourcePolicy
 from .compiler import CompiledPolicies, Handler
+from .refusals import Refusal, RefusalKind, RefusalNotifier
 
 _NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
 T = TypeVar("T")
@@ -117,13 +118,19 @@ async def settle(
     request: web.Request,
     answer: PreflightAnswer | Pending[PreflightAnswer],
     policy: ResourcePolicy | None = None,
+    refusals: RefusalNotifier | None = None,
 ) -> PreflightAnswer:
     """The final answer (awaiting an async origin callable, at most the policy's
-    ``origin_timeout``); refusals logged."""
+    ``origin_timeout``); refusals logged and handed to the ``on_refusal`` receivers of
+    *refusals*, if it has any."""
     if isinstance(answer, Pending):
         answer = await within_timeout(answer, request, policy)
     if answer.refusal is not None:
-        log_refusal("preflight", answer.refusal.removeprefix(PREFLIGHT_FAILED), request)
+        reason = answer.refusal.removeprefix(PREFLIGHT_FAILED)
+        log_refusal("preflight", reason, request)
+        if refusals:
+            method = request.headers.get(ACRM, "")
+            await refusals.send(request, refusal_of("preflight", request, reason, method))
     return answer
 
 
@@ -141,11 +148,13 @@ def preflight_response(answer: PreflightAnswer, vary_extra: str | None = None) -
     return PreflightResponse(status=403, text=answer.refusal, headers=headers)
 
 
-async def respond_to_preflight(request: web.Request, policy: ResourcePolicy) -> PreflightResponse:
+async def respond_to_preflight(
+    request: web.Request, policy: ResourcePolicy, refusals: RefusalNotifier | None = None
+) -> PreflightResponse:
     answer = ask_preflight(request, policy)
     # A granted answer (most often from the policy's cache) needs no further step.
     if type(answer) is not PreflightAnswer or answer.refusal is not None:
-        answer = await settle(request, answer, policy)
+        answer = await settle(request, answer, policy, refusals)
     return preflight_response(answer, policy.vary_extra)
 
 
@@ -218,6 +227,26 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else request.path
 
 
+def refusal_of(kind: RefusalKind, request: web.Request, reason: str, method: str) -> Refusal:
+    """The ``on_refusal`` record of a refused request."""
+    origin = request.headers.get(ORIGIN)
+    return Refusal(kind, origin, reason, route_label(request), method, request.path)
+
+
+def actual_refusal_reason(
+    policy: ResourcePolicy, method: str, origins: Sequence[str], answer: ActualAnswer
+) -> str | None:
+    """Why an actual request with an Origin was refused, or None if it was not: its answer
+    is the table's answer for origins no rule admits (unless that table answers every
+    request alike, ``"*"`` with ``send_wildcard``, and so refuses nobody)."""
+    table = policy.actual_tables.get(method, policy.other_methods)
+    if table is None or answer is not table.refused or table.refused is table.no_origin:
+        return None
+    if len(origins) != 1:
+        return "the request has more than one Origin header"
+    return f"origin '{printable(origins[0])}' is not allowed"
+
+
 def log_refusal(what: str, reason: str, request: web.Request) -> None:
     """Log one refused preflight or handshake at DEBUG, escaped so that a hostile header
     can neither forge nor flood log lines."""
@@ -249,12 +278,34 @@ class RequestHooks:
         # The compiled policies by resource: the one look-up every response costs.
         self._by_resource: Mapping[web.AbstractResource | None, ResourcePolicy] | None = None
         self.middleware = self._make_middleware()
+        #: ``cors.on_refusal``'s receivers.
+        self.refusals = RefusalNotifier(self)
+        #: The mount path the policies were compiled again for, once a request showed it
+        #: (``CorsConfig.reconfigure`` compiles for the same).
+        self.mount_prefix: str | None = None
 
     def reset(self) -> None:
         """Forget the compiled policies (the configuration changed before start)."""
         self._compiled = self._by_resource = None
         self._exempt_routes = {}
         self._mount_unknown = self._mount_relative
+        self.mount_prefix = None
+
+    def compile_now(self) -> CompiledPolicies:
+        """Policies compiled from the configuration as it is now, not kept (for a
+        description of an app that has not started: routes may still be added)."""
+        return self._compile_policies()
+
+    def install(self, compiled: CompiledPolicies) -> None:
+        """Swap in policies compiled while serving (``CorsConfig.reconfigure``).
+
+        The attributes are set without an await between them, so no request on this
+        event loop sees one without the other.  A request reads them once, when the plugin
+        first answers it, and keeps what it read (a pending origin callable included).
+        """
+        self._compiled = compiled
+        self._by_resource = compiled.by_resource
+        self._exempt_routes = compiled.exempt_routes
 
     def compiled(self) -> CompiledPolicies:
         """The compiled policies (compiled now for an app used without being started)."""
@@ -290,9 +341,8 @@ class RequestHooks:
             # Found at app start otherwise; never a 500 for the request that showed it.
             logger.exception("CORS configuration of the application mounted at %r", prefix or "/")
             return
-        self._compiled = compiled
-        self._by_resource = compiled.by_resource
-        self._exempt_routes = compiled.exempt_routes
+        self.mount_prefix = prefix
+        self.install(compiled)
 
     def _router_error_policy(
         self, request: web.Request, compiled: CompiledPolicies
@@ -323,7 +373,7 @@ class RequestHooks:
                 route.method for route in resource or () if route.handler != self.answer_options
             ]
             raise web.HTTPMethodNotAllowed(request.method, served)
-        return await respond_to_preflight(request, policy)
+        return await respond_to_preflight(request, policy, self.refusals)
 
     def _make_middleware(self) -> Callable[[web.Request, Handler], object]:
         @web.middleware
@@ -335,8 +385,8 @@ class RequestHooks:
                 # whose own middleware would run after this app's others.
                 owner = innermost(request.match_info.apps, HOOKS_KEY)
                 policy = None if owner is None else owner.policy_of(request)
-                if policy is not None:
-                    return await respond_to_preflight(request, policy)
+                if policy is not None and owner is not None:
+                    return await respond_to_preflight(request, policy, owner.refusals)
             return await handler(request)
 
         return cors_preflight_middleware
@@ -368,6 +418,12 @@ class RequestHooks:
             answer = await within_timeout(answer, request, policy)
         if answer is not None:
             apply_actual(answer, origins, response.headers, policy.vary_extra)
+            # The signal itself (a C-level length), not the notifier: this runs on every response.
+            if origins and self.refusals.signal:
+                reason = actual_refusal_reason(policy, request.method, origins, answer)
+                if reason is not None:
+                    refusal = refusal_of("actual", request, reason, request.method)
+                    await self.refusals.send(request, refusal)
 
     def _is_exempt(self, route: web.AbstractRoute, method: str) -> bool:
         if route not in self._exempt_routes:
@@ -391,6 +447,10 @@ class RequestHooks:
             warn_at_request_time(answer.warning)
         if answer.refusal is not None:
             log_refusal("websocket handshake", answer.refusal, request)
+            if self.refusals:
+                reason = answer.refusal.removeprefix(HANDSHAKE_REFUSED)
+                refusal = refusal_of("handshake", request, reason, request.method)
+                await self.refusals.send(request, refusal)
             # Raised inside ws.prepare(): the 101 never goes out.
             raise HandshakeRefused(text=answer.refusal, headers=dict([_NOSNIFF]))
 

@@ -76,12 +76,14 @@ class CorsViewMixin:
         # them (only setup() stores the config under APP_CONFIG_KEY).
         hooks = _hooks_of(request)
         policy = hooks.policy_of(request) if hooks is not None else None
+        refusals = hooks.refusals if hooks is not None else None
         if policy is None:
             cors = _config_of(request)
             if cors is None:
                 raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
             policy = cors.view_policy(request, type(self))
-        answer = await settle(request, ask_preflight(request, policy), policy)
+            refusals = cors.hooks.refusals
+        answer = await settle(request, ask_preflight(request, policy), policy, refusals)
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
             headers = preflight_response(answer, policy.vary_extra).headers

@@ -32,7 +32,9 @@ from typing import TextIO
 
 from aiohttp import WSMsgType, web
 
-from aiohttp_cors import ResourceOptions, setup
+from aiohttp_cors import APP_CONFIG_KEY, Refusal, ResourceOptions, setup
+
+from .routes import format_table
 
 __all__ = [
     "DEMO_TESTS",
@@ -276,6 +278,7 @@ async def serve_demo(
     page_origin = _origin(host, page_sock.getsockname()[1])
     api_origin = _origin(host, api_sock.getsockname()[1])
     page_app, api_app = build_demo_apps(page_origin, api_origin)
+    _print_refusals(api_app, out)
     runners = [
         web.AppRunner(page_app, shutdown_timeout=2.0),
         web.AppRunner(api_app, shutdown_timeout=2.0),
@@ -287,11 +290,36 @@ async def serve_demo(
         print("aiohttp_cors demo", file=out)
         print(f"  page: {page_origin}/   <- open this in a browser", file=out)
         print(f"  api:  {api_origin}/", file=out)
+        _show_surface(api_app, out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         await stop.wait()
     finally:
         for runner in runners:
             await runner.cleanup()
+
+
+def _print_refusals(api_app: web.Application, out: TextIO) -> None:
+    """One line per refused request, from a ``cors.on_refusal`` receiver (added before the
+    app starts: the signal freezes then)."""
+
+    async def print_refusal(request: web.Request, refusal: Refusal) -> None:
+        print(
+            f"refused {refusal.kind}: {refusal.method} {refusal.route} from "
+            f"{refusal.origin}: {refusal.reason}",
+            file=out,
+            flush=True,
+        )
+
+    api_app[APP_CONFIG_KEY].on_refusal.append(print_refusal)
+
+
+def _show_surface(api_app: web.Application, out: TextIO) -> None:
+    """The API's CORS surface, as ``python -m aiohttp_cors routes`` prints an app's."""
+    print("\nThe API's CORS surface (cors.describe(); for your app:", file=out)
+    print("python -m aiohttp_cors routes MODULE:ATTR):", file=out)
+    for line in format_table(api_app[APP_CONFIG_KEY].describe()).splitlines():
+        print(f"  {line}", file=out)
+    print("Refused requests appear below as they happen (cors.on_refusal).", file=out)
 
 
 async def _main(page_sock: socket.socket, api_sock: socket.socket, host: str) -> None:
