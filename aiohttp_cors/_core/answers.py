@@ -12,6 +12,7 @@ The refusal texts are here too, as 0.8.1 wrote them.  Nothing here imports aioht
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,10 +25,12 @@ from .headers import (
     ACRH,
     ACRM,
     ACRPN,
+    ORIGIN,
     VARY,
     exposable_names,
     is_token,
     printable,
+    vary_with,
 )
 
 HeaderPairs = tuple[tuple[str, str], ...]
@@ -107,6 +110,34 @@ class ActualAnswer:
     #: With ``expose_headers="*"``: computes the exposed names from the response.
     expose_all: ExposeAll | None = None
 
+    def apply(
+        self, headers: CIMultiDict[str], origins: Sequence[str], vary_extra: str | None = None
+    ) -> None:
+        """Write this answer into a response's *headers*: ``Vary`` merged, never
+        overwritten (with *vary_extra*, the request headers ``varies_on`` named); the
+        owned headers this answer does not send removed; the origin reflected."""
+        if self.vary_origin and headers.setdefault(VARY, ORIGIN) != ORIGIN:
+            merged = vary_with(headers.getall(VARY), ORIGIN)
+            if merged is not None:
+                headers[VARY] = merged
+        if vary_extra is not None:
+            merged = vary_with(headers.getall(VARY, ()), vary_extra)
+            if merged is not None:
+                headers[VARY] = merged
+        for name in self.remove_headers:
+            if name in headers:
+                del headers[name]
+        if self.reflect_origin:
+            headers[ACAO] = origins[0]
+        for name, value in self.set_headers:  # faster than update() for a pair or two
+            headers[name] = value
+        if self.expose_all is not None:
+            exposed = self.expose_all.value_for(tuple(headers.keys()))
+            if exposed is not None:
+                headers[ACEH] = exposed
+            elif ACEH in headers:
+                del headers[ACEH]
+
 
 @dataclass(frozen=True, slots=True)
 class PreflightAnswer:
@@ -115,6 +146,21 @@ class PreflightAnswer:
 
     headers: CIMultiDictProxy[str]
     refusal: str | None = None
+
+    def headers_to_send(self, vary_extra: str | None = None) -> CIMultiDictProxy[str]:
+        """The headers of the response: the granted block, or for a refusal its
+        ``Vary`` and ``nosniff`` (the text echoes request values); with *vary_extra*
+        merged into ``Vary``."""
+        if self.refusal is None and vary_extra is None:
+            return self.headers
+        headers = CIMultiDict(self.headers)
+        if self.refusal is not None:
+            headers.add(*NOSNIFF)
+        if vary_extra is not None:
+            merged = vary_with(headers.getall(VARY, ()), vary_extra)
+            if merged is not None:
+                headers[VARY] = merged
+        return CIMultiDictProxy(headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +176,9 @@ ADMIT: Final = HandshakeAnswer()
 _REFUSAL_HEADERS: Final = CIMultiDictProxy(CIMultiDict({VARY: PREFLIGHT_VARY}))
 #: CORS response headers the plugin owns on actual responses (see ActualAnswer).
 OWNED_ACTUAL_HEADERS: Final = (ACAO, ACAC, ACEH)
+#: On every refusal of the plugin's own (preflight or handshake): the body quotes request
+#: values, so browsers must not sniff it as anything but plain text.
+NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
 #: Without Origin: the answer still depends on Origin, so Vary says so.
 NO_ORIGIN_ANSWER: Final = ActualAnswer(vary_origin=True)
 #: From an origin no rule admits: Vary, and none of the headers the plugin owns.

@@ -7,7 +7,7 @@ isolation and reused by the configuration compiler and the request path alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from typing import Final
 
 from multidict import istr
@@ -68,6 +68,13 @@ NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST
 
 #: Methods a browser refuses to send at all (Fetch: forbidden method).
 FORBIDDEN_METHODS: Final = frozenset({"CONNECT", "TRACE", "TRACK"})
+
+
+def is_preflight(method: str, headers: Container[str]) -> bool:
+    """Whether a request is a CORS preflight: ``OPTIONS`` with
+    ``Access-Control-Request-Method`` (Fetch standard, CORS-preflight request).  An
+    ``OPTIONS`` request without it is an ordinary request."""
+    return method == "OPTIONS" and ACRM in headers
 
 
 def is_token(value: str) -> bool:

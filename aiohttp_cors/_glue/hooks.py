@@ -20,21 +20,25 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PrefixedSubAppResource
-from multidict import CIMultiDict
 
-from .._core.answers import HANDSHAKE_REFUSED, PREFLIGHT_FAILED, ActualAnswer, PreflightAnswer
+from .._core.answers import (
+    HANDSHAKE_REFUSED,
+    NOSNIFF,
+    PREFLIGHT_FAILED,
+    ActualAnswer,
+    PreflightAnswer,
+)
 from .._core.errors import CorsConfigError, CorsSecurityWarning, logger
-from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
+from .._core.headers import ACRH, ACRM, ACRPN, ORIGIN, is_preflight, printable
 from .._core.pending import Pending
 from .._core.policy import ResourcePolicy
 from .compiler import CompiledPolicies, Handler
 from .refusals import Refusal, RefusalKind, RefusalNotifier
 
-_NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
 T = TypeVar("T")
 
 
@@ -54,13 +58,6 @@ class HandshakeRefused(web.HTTPForbidden):
 # Exact types: isinstance() on a response goes through the ABC machinery of
 # MutableMapping, which costs more than the rest of the check.
 _OWN_RESPONSES: Final = frozenset({PreflightResponse, PreflightRefused, HandshakeRefused})
-
-
-def refusal_headers(answer: PreflightAnswer) -> CIMultiDict[str]:
-    """Headers of a refusal: its Vary, and nosniff, since the text echoes request data."""
-    headers = CIMultiDict(answer.headers)
-    headers.add(*_NOSNIFF)
-    return headers
 
 
 def ask_preflight(
@@ -135,14 +132,8 @@ async def settle(
 
 
 def preflight_response(answer: PreflightAnswer, vary_extra: str | None = None) -> PreflightResponse:
-    """The response to a preflight; *vary_extra*: the request headers (``varies_on``)
-    the path's answers also depend on, merged into its ``Vary``."""
-    headers: Any = answer.headers if answer.refusal is None else refusal_headers(answer)
-    if vary_extra is not None:
-        headers = CIMultiDict(headers)
-        merged = vary_with(headers.getall(VARY, ()), vary_extra)
-        if merged is not None:
-            headers[VARY] = merged
+    """The response to a preflight, with the headers the answer gives it."""
+    headers = answer.headers_to_send(vary_extra)
     if answer.refusal is None:
         return PreflightResponse(headers=headers)
     return PreflightResponse(status=403, text=answer.refusal, headers=headers)
@@ -156,37 +147,6 @@ async def respond_to_preflight(
     if type(answer) is not PreflightAnswer or answer.refusal is not None:
         answer = await settle(request, answer, policy, refusals)
     return preflight_response(answer, policy.vary_extra)
-
-
-def apply_actual(
-    answer: ActualAnswer,
-    origins: Sequence[str],
-    headers: CIMultiDict[str],
-    vary_extra: str | None = None,
-) -> None:
-    """Write an actual-response answer into the response's headers; *vary_extra*: the
-    request headers (``varies_on``) the answer also depends on, merged into ``Vary``."""
-    if answer.vary_origin and headers.setdefault(VARY, ORIGIN) != ORIGIN:
-        merged = vary_with(headers.getall(VARY), ORIGIN)
-        if merged is not None:
-            headers[VARY] = merged
-    if vary_extra is not None:
-        merged = vary_with(headers.getall(VARY, ()), vary_extra)
-        if merged is not None:
-            headers[VARY] = merged
-    for name in answer.remove_headers:
-        if name in headers:
-            del headers[name]
-    if answer.reflect_origin:
-        headers[ACAO] = origins[0]
-    for name, value in answer.set_headers:  # faster than update() for a pair or two
-        headers[name] = value
-    if answer.expose_all is not None:
-        exposed = answer.expose_all.value_for(tuple(headers.keys()))
-        if exposed is not None:
-            headers[ACEH] = exposed
-        elif ACEH in headers:
-            del headers[ACEH]
 
 
 def innermost(apps: Sequence[web.Application], key: web.AppKey[T]) -> T | None:
@@ -354,7 +314,7 @@ class RequestHooks:
         if (
             policy is None
             or request.match_info.http_exception is None
-            or (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
+            or is_preflight(request.method, request.headers)
             or not compiled.scope.covers(request.path)
             or innermost(request.match_info.apps, HOOKS_KEY) is not self
         ):
@@ -380,7 +340,7 @@ class RequestHooks:
         async def cors_preflight_middleware(
             request: web.Request, handler: Handler
         ) -> web.StreamResponse:
-            if request.method == hdrs.METH_OPTIONS and ACRM in request.headers:
+            if is_preflight(request.method, request.headers):
                 # The innermost configuration decides, also for a sub-application
                 # whose own middleware would run after this app's others.
                 owner = innermost(request.match_info.apps, HOOKS_KEY)
@@ -417,7 +377,7 @@ class RequestHooks:
         if isinstance(answer, Pending):
             answer = await within_timeout(answer, request, policy)
         if answer is not None:
-            apply_actual(answer, origins, response.headers, policy.vary_extra)
+            answer.apply(response.headers, origins, policy.vary_extra)
             # The signal itself (a C-level length), not the notifier: this runs on every response.
             if origins and self.refusals.signal:
                 reason = actual_refusal_reason(policy, request.method, origins, answer)
@@ -452,7 +412,7 @@ class RequestHooks:
                 refusal = refusal_of("handshake", request, reason, request.method)
                 await self.refusals.send(request, refusal)
             # Raised inside ws.prepare(): the 101 never goes out.
-            raise HandshakeRefused(text=answer.refusal, headers=dict([_NOSNIFF]))
+            raise HandshakeRefused(text=answer.refusal, headers=dict([NOSNIFF]))
 
 
 def mount_prefix(apps: Sequence[web.Application], hooks: RequestHooks) -> str:
