@@ -169,6 +169,20 @@ def _split_path_seen_whole(exchange: Exchange) -> bool:
     return exchange.resources > 1 and _method_not_added_refused_by_0_8_1(exchange)
 
 
+def _configured_after_start(exchange: Exchange) -> bool:
+    # setup() from an on_startup handler: 0.8.1 (on an aiohttp that has not frozen the app
+    # yet) went along, or failed with aiohttp's "Cannot modify frozen list."; we refuse it
+    # with our own message, on every aiohttp.
+    ours = exchange.ours.get("startup_error")
+    theirs = exchange.theirs.get("startup_error")
+    return (
+        isinstance(ours, tuple)
+        and ours[0] == "RuntimeError"
+        and ("before the application starts" in ours[1] or "has started" in ours[1])
+        and (theirs is None or (isinstance(theirs, tuple) and theirs[0] == "RuntimeError"))
+    )
+
+
 # What a browser always lets a page read (plus Set-Cookie, which it never does, and Vary,
 # which 0.8.1 did not send): listing them or not changes nothing.
 _NEVER_LISTED = frozenset(
@@ -261,6 +275,13 @@ ALLOWED_DIFFERENCES: Sequence[Allowed] = (
         _split_path_seen_whole,
         "What was fixed: The same path in several resources (#155, #226)",
         "0.8.1's preflight saw only the first resource and refused the others' methods",
+    ),
+    Allowed(
+        "CORS configured after the application started",
+        frozenset({"startup_error"}),
+        _configured_after_start,
+        "What changes on purpose: Configuration ends when the application starts",
+        "a change after start would apply to some requests and not others",
     ),
     Allowed(
         'expose_headers="*" lists no always-readable header, Set-Cookie or Vary',

@@ -19,7 +19,7 @@ from aiohttp import web
 import aiohttp_cors
 
 HEADERS = ["Origin", "Accept", "X-Requested-With", "Content-Type", "Authorization"]
-ORIGINS = ["https://cast.home-assistant.io", "https://a.example"]
+ORIGINS = ["https://cast.home-assistant.io", "https://a.example", "http://b.example:8080"]
 TARGETS = (
     ("/api/states", ("GET", "POST", "DELETE")),
     ("/api/services/{domain}", ("POST", "GET")),
