@@ -1,4 +1,4 @@
-"""The layering of design.md, read from the package's own imports.
+"""The layering of ARCHITECTURE.md ("Layers and the import rule"), read from the imports.
 
 * the pure core (``_core``) imports nothing from aiohttp and nothing outside the core;
 * the glue (``_glue``) imports the core and aiohttp, never the tools;

@@ -1,5 +1,5 @@
 """The security review of configured entries, as tables: each row names the attack or
-mistake it is about (cors-rules.md "common mistakes", PortSwigger's CORS research, the
+mistake it is about (docs/security.rst, the threat table; PortSwigger's CORS research, the
 security issues of this project)."""
 
 from __future__ import annotations

@@ -259,18 +259,23 @@ class Rule:
             allowed_headers=allowed_headers,
         )
 
-    def allows_method(self, method: str, routed: bool) -> bool:
-        """Whether a preflight may ask for *method*.  ``allow_methods=None`` allows the
-        methods that have a CORS-enabled route (*routed*)."""
-        if self.options.allow_methods is None:
-            return routed
-        return self.options.is_method_allowed(method)
+    def allows_method(self, method: str, routed: bool | None) -> bool:
+        """Whether a preflight may ask for *method*.
+
+        *routed* True: a CORS-enabled route serves the method, which is then always
+        allowed, whatever ``allow_methods`` says (the list *adds* methods, as in 0.8.1).
+        False: only what ``allow_methods`` lists.  None: a ``'*'`` route serves every
+        method, so ``allow_methods`` decides and ``None`` allows any.
+        """
+        if routed is None:
+            return self.options.allow_methods is None or self.options.is_method_allowed(method)
+        return routed or self.options.is_method_allowed(method)
 
     def judge_preflight(
         self,
         origin: str,
         method: str,
-        routed: bool,
+        routed: bool | None,
         request_headers: Sequence[str],
         private_network: bool,
     ) -> PreflightAnswer:
@@ -295,7 +300,8 @@ class Rule:
         headers.extend(self.preflight_extra)
         headers[ACAM] = method
         if names:
-            headers[ACAH] = ",".join(names)
+            # Upper-cased as 0.8.1 sent them; browsers compare names case-insensitively.
+            headers[ACAH] = ",".join(names).upper()
         if private_network:
             headers[ACAPN] = "true"
         headers[VARY] = PREFLIGHT_VARY
@@ -490,11 +496,12 @@ class ResourcePolicy:
     #: the 405 a page may read), or None when the resource has none.
     other_methods: OriginTable | None
     #: Methods a preflight may ask for, with their table and whether a CORS-enabled
-    #: route serves the method (``allow_methods=None`` allows only those); None for
-    #: methods whose route is exempt from CORS.
+    #: route serves the method (always allowed then; see ``Rule.allows_method``); None
+    #: for methods whose route is exempt from CORS.
     preflight_tables: dict[str, tuple[OriginTable, bool] | None]
-    #: A '*' route: a preflight may ask for any method not listed above.
-    any_method: tuple[OriginTable, bool] | None = None
+    #: A '*' route: a preflight may ask for any method not listed above, as
+    #: ``allow_methods`` allows (the flag is None: see ``Rule.allows_method``).
+    any_method: tuple[OriginTable, None] | None = None
     #: Strict mode: WebSocket handshakes admitted only by "*" or "null" are refused.
     strict: bool = False
     #: Routes whose first cookie-carrying handshake under "*"/"null" was warned about.
@@ -547,7 +554,9 @@ class ResourcePolicy:
             return answer
         # Only a method the resource will serve: granting one that then gets a 405 would
         # turn a readable error into a CORS failure.
-        entry = self.preflight_tables.get(method, self.any_method)
+        entry: tuple[OriginTable, bool | None] | None = self.preflight_tables.get(
+            method, self.any_method
+        )
         if entry is None:
             return _method_refusal(method, origin)
         table, routed = entry
@@ -631,10 +640,12 @@ class ResourcePolicy:
         return ADMIT
 
 
-def _origin_refusal(table: OriginTable, origin: str, method: str, routed: bool) -> PreflightAnswer:
+def _origin_refusal(
+    table: OriginTable, origin: str, method: str, routed: bool | None
+) -> PreflightAnswer:
     """No rule admits *origin* for *method*.  For a method served only by routes without
     CORS, 0.8.1 said the method was not allowed (nothing enabled it for CORS)."""
-    if not routed:
+    if routed is False:
         return _method_refusal(method, origin)
     if table.empty:
         return _NO_ORIGINS
@@ -651,7 +662,7 @@ async def _preflight_after(
     table: OriginTable,
     origin: str,
     method: str,
-    routed: bool,
+    routed: bool | None,
     request_headers: Sequence[str],
     private_network: bool,
 ) -> PreflightAnswer:

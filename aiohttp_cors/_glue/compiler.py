@@ -21,6 +21,7 @@ from .._core.errors import ProblemCollector
 from .._core.policy import OriginTable, ParsedConfig, ResourcePolicy
 from .decorators import handler_config, is_exempt, is_preflight_method
 from .parsing import ConfigParser, Layer
+from .request_config import RequestConfigPolicy, overrides_request_config
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -190,6 +191,8 @@ class _PathChains:
     plain_methods: set[str] = field(default_factory=set)
     exempt_methods: set[str] = field(default_factory=set)
     enabled: bool = False
+    #: A view serving the path overrides get_request_config: it decides per request.
+    request_config_view: type[AbstractView] | None = None
 
 
 class PolicyCompiler:
@@ -203,6 +206,7 @@ class PolicyCompiler:
         defaults: ParsedConfig,
         route_configs: Mapping[web.AbstractRoute, Layer | None],
         resource_configs: Mapping[web.AbstractResource, Layer],
+        first_route_configs: Mapping[web.AbstractResource, Layer | None],
         scope: AppScope,
         strict: bool,
         options_handler: Handler,
@@ -212,6 +216,7 @@ class PolicyCompiler:
         self._defaults = defaults
         self._route_configs = route_configs
         self._resource_configs = resource_configs
+        self._first_route_configs = first_route_configs
         self._scope = scope
         self._strict = strict
         self._options_handler = options_handler
@@ -229,7 +234,7 @@ class PolicyCompiler:
             if layer is None:
                 continue
             config, inherit = layer
-            if config:
+            if config and config not in chain:  # a first route's config is its resource's too
                 chain.append(config)
             if not inherit:
                 return tuple(chain)
@@ -253,6 +258,11 @@ class PolicyCompiler:
             resource_layer = self._resource_configs.get(resource)
             whole = resource_layer is not None
             chains.enabled |= whole
+            # A resource enabled by one of its routes takes that route's config as its
+            # own (0.8.1): the methods never passed to cors.add answer with it.
+            by_first_route = not whole and resource in self._first_route_configs
+            if by_first_route:
+                resource_layer = self._first_route_configs[resource]
             for route in resource:
                 method, handler = route.method, route.handler
                 if method == hdrs.METH_OPTIONS and handler == self._options_handler:
@@ -283,6 +293,8 @@ class PolicyCompiler:
                     else:
                         chains.routed.setdefault(method, chain)
                     continue
+                if overrides_request_config(view):
+                    chains.request_config_view = view
                 class_layer = view_layer(self._parser, view, method, resource, problems)
                 for view_method in methods:
                     method_layer = handler_layer(
@@ -299,7 +311,7 @@ class PolicyCompiler:
                 if chains.other is None:
                     # Methods the view lacks get a 405 the page may read.
                     chains.other = self._chain(class_layer, route_layer, resource_layer)
-            if whole and chains.other is None:
+            if (whole or by_first_route) and chains.other is None:
                 chains.other = self._chain(resource_layer)
         return chains
 
@@ -332,7 +344,7 @@ class PolicyCompiler:
         for method in exempt:
             actual_tables[method] = None
             preflight_tables[method] = None
-        any_method = (other, True) if chains.any_method is not None else None
+        any_method = (other, None) if chains.any_method is not None else None
         # Paths whose tables are all the same share one policy object (tables compare by
         # identity, and equal chains already share one table).
         key = (
@@ -350,6 +362,8 @@ class PolicyCompiler:
                 any_method=any_method,
                 strict=self._strict,
             )
+        if chains.request_config_view is not None:
+            return RequestConfigPolicy(policy, chains.request_config_view, self._parser)
         return policy
 
     # -- the application tree ---------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Union
+from typing import Any, Final, TypeVar, Union
 
 from aiohttp import web
 
@@ -39,6 +39,9 @@ OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 CorsMapping = Mapping[Any, OptionsValue]
 #: ``all_routes``: True, False, a path prefix, or a sequence of them.
 AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
+#: What ``cors.add`` takes and gives back unchanged, so that
+#: ``route = cors.add(app.router.add_get(...))`` keeps the route's type.
+RoutingEntity = TypeVar("RoutingEntity", bound=Union[web.AbstractRoute, web.AbstractResource])  # noqa: UP007
 
 
 class CorsConfig:
@@ -64,7 +67,10 @@ class CorsConfig:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        if app.frozen or app.middlewares.frozen:
+        # aiohttp freezes the startup signal before it runs the startup handlers, but
+        # (aiohttp 3.14) not yet the application itself: a setup() called from an
+        # on_startup handler must get this error, not aiohttp's "Cannot modify frozen list."
+        if app.frozen or app.middlewares.frozen or app.on_startup.frozen:
             raise RuntimeError(
                 "aiohttp_cors.setup() must run before the application starts or is added as "
                 "a sub-application (add_subapp freezes it)"
@@ -79,6 +85,9 @@ class CorsConfig:
         # "no config of its own") and resources as a whole.
         self._route_configs: dict[web.AbstractRoute, Layer | None] = {}
         self._resource_configs: dict[web.AbstractResource, Layer] = {}
+        # The config of the first route added on a resource that was not added whole: as
+        # in 0.8.1 it is also that resource's config, for the resource's other methods.
+        self._first_route_configs: dict[web.AbstractResource, Layer | None] = {}
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
@@ -108,12 +117,12 @@ class CorsConfig:
 
     def add(
         self,
-        routing_entity: Any,
+        routing_entity: RoutingEntity,
         config: CorsMapping | None = None,
         webview: bool = False,
         *,
         inherit_defaults: bool = True,
-    ) -> Any:
+    ) -> RoutingEntity:
         """Enable CORS on a resource or route with *config* (origin -> options).
 
         Accepts a resource, a route, a static resource, a ``'*'`` route or a route to a
@@ -133,12 +142,11 @@ class CorsConfig:
             raise TypeError(f"inherit_defaults must be True or False, got {inherit_defaults!r}")
         # The exact type first: isinstance() against aiohttp's abstract classes is slow,
         # and ten thousand routes are added one by one.
-        if type(routing_entity) is web.ResourceRoute or isinstance(
-            routing_entity, web.AbstractRoute
-        ):
-            self._add_route(routing_entity, config, inherit_defaults)
-        elif isinstance(routing_entity, web.AbstractResource):
-            self._add_resource(routing_entity, config, inherit_defaults)
+        entity: object = routing_entity  # narrowed below; the TypeVar only types the return
+        if type(entity) is web.ResourceRoute or isinstance(entity, web.AbstractRoute):
+            self._add_route(entity, config, inherit_defaults)
+        elif isinstance(entity, web.AbstractResource):
+            self._add_resource(entity, config, inherit_defaults)
         else:
             raise ValueError(
                 f"Resource or route expected, got {routing_entity!r}: pass what "
@@ -170,12 +178,13 @@ class CorsConfig:
         self, resource: web.AbstractResource, config: CorsMapping | None, inherit: bool
     ) -> None:
         self._check_addable(resource)
+        # The texts start as 0.8.1's did, which is what people search for.
         if resource in self._resource_configs:
-            raise ValueError(f"CORS is already configured for resource {resource!r}")
+            raise ValueError(f"CORS is already configured for {resource!r} resource.")
         if any(route in self._route_configs for route in resource):
             raise ValueError(
-                f"CORS is already configured for routes of resource {resource!r}: "
-                "add the resource before its routes"
+                f"CORS is already configured for {resource!r} resource: one of its routes "
+                "was passed to cors.add first; add the resource before its routes"
             )
         problems = ProblemCollector()
         layer = parse_layer(
@@ -192,7 +201,10 @@ class CorsConfig:
             raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
         self._check_addable(resource)
         if route in self._route_configs:
-            raise ValueError(f"CORS is already configured for route {route!r}")
+            raise ValueError(
+                f"Can't setup CORS for {route!r} route: CORS already configured on resource "
+                f"{resource!r} for {route.method} method"
+            )
         where = describe_route(route.method, resource)
         if is_exempt(route.handler):
             raise ValueError(
@@ -209,6 +221,8 @@ class CorsConfig:
         check_handler(self._parser, route, view, problems)
         problems.raise_if_any()
         self._route_configs[route] = layer
+        if resource not in self._resource_configs:
+            self._first_route_configs.setdefault(resource, layer)
 
     # -- compilation --------------------------------------------------------------------
 
@@ -218,6 +232,7 @@ class CorsConfig:
             defaults=self._defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
+            first_route_configs=self._first_route_configs,
             scope=self._scope,
             strict=self._strict,
             options_handler=self.hooks.answer_options,

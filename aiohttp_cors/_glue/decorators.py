@@ -14,6 +14,9 @@ EXEMPT_ATTRIBUTE: Final = "__aiohttp_cors_exempt__"
 #: Attribute marking ``CorsViewMixin.options``, which answers preflights and is not a
 #: method the view serves.
 PREFLIGHT_METHOD_ATTRIBUTE: Final = "__aiohttp_cors_preflight__"
+#: Attribute marking ``CorsViewMixin.get_request_config`` itself: a view whose
+#: ``get_request_config`` lacks it overrides the method and decides per request.
+REQUEST_CONFIG_DEFAULT_ATTRIBUTE: Final = "__aiohttp_cors_request_config__"
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 _Target = TypeVar("_Target")

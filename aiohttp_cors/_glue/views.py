@@ -9,10 +9,16 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .._core.policy import NOT_CONFIGURED_TEXT
-from .config import APP_CONFIG_KEY
-from .decorators import PREFLIGHT_METHOD_ATTRIBUTE, handler_config
+from .config import APP_CONFIG_KEY, CorsConfig
+from .decorators import (
+    PREFLIGHT_METHOD_ATTRIBUTE,
+    REQUEST_CONFIG_DEFAULT_ATTRIBUTE,
+    handler_config,
+)
 from .hooks import (
+    HOOKS_KEY,
     PreflightRefused,
+    RequestHooks,
     ask_preflight,
     innermost,
     preflight_response,
@@ -33,43 +39,74 @@ class CorsViewMixin:
     cors_config: ClassVar[Mapping[Any, Any] | None] = None
     cors_inherit_defaults: ClassVar[bool] = True
 
-    def get_request_config(self, request: web.Request, request_method: str) -> Mapping[Any, Any]:
-        """The config mappings that apply to *request_method*, most specific first
-        (aiohttp-cors 0.8.1 API, kept for code that inspects it)."""
-        try:
-            cors = request.app[APP_CONFIG_KEY]
-        except (KeyError, TypeError):
+    @classmethod
+    def get_request_config(cls, request: web.Request, request_method: str) -> Mapping[Any, Any]:
+        """The config that applies to *request_method*: the method's ``@custom_cors``,
+        then ``cors_config``, then ``defaults`` (aiohttp-cors 0.8.1 API).
+
+        Override it (as a classmethod, as in 0.8.1, or a plain method) to choose the
+        config per request: whatever it returns is then the whole config of that
+        request, for preflights, actual responses and WebSocket handshakes.  Raise
+        ``KeyError`` for a method the view does not serve.
+        """
+        cors = _config_of(request)
+        if cors is None:
             raise ValueError(
                 "CORS is not configured for this application: call aiohttp_cors.setup(app)"
-            ) from None
+            )
+        method = getattr(cls, request_method.lower(), None)
+        if method is None:
+            raise KeyError(request_method)
         layers: list[Any] = []
-        attached = handler_config(getattr(self, request_method.lower(), None))
+        attached = handler_config(method)
         if attached is not None:
             layers.append(attached.config)
-        if self.cors_config is not None:
-            layers.append(self.cors_config)
-        if cors.defaults is not None and self.cors_inherit_defaults:
+        if cls.cors_config is not None:
+            layers.append(cls.cors_config)
+        if cors.defaults is not None and cls.cors_inherit_defaults:
             layers.append(cors.defaults)
         return collections.ChainMap(*layers)
+
+    setattr(get_request_config.__func__, REQUEST_CONFIG_DEFAULT_ATTRIBUTE, True)  # type: ignore[attr-defined]
 
     async def options(self) -> web.StreamResponse:
         """Answer OPTIONS: a preflight gets the CORS verdict for this view; anything else
         gets the same 403 explanations as aiohttp-cors 0.8.1."""
         request: web.Request = self.request  # type: ignore[attr-defined]
-        # The innermost configuration: the view's own app's, or that of an app above it.
-        cors = (
-            innermost(request.match_info.apps, APP_CONFIG_KEY)
-            if isinstance(request, web.BaseRequest)
-            else request.app.get(APP_CONFIG_KEY)
-        )
-        if cors is None:
-            raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
-        answer = await settle(
-            request, ask_preflight(request, cors.view_policy(request, type(self)))
-        )
+        # The hooks that compiled this route, whether setup() or CorsConfig(app) made
+        # them (only setup() stores the config under APP_CONFIG_KEY).
+        hooks = _hooks_of(request)
+        policy = hooks.policy_of(request) if hooks is not None else None
+        if policy is None:
+            cors = _config_of(request)
+            if cors is None:
+                raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
+            policy = cors.view_policy(request, type(self))
+        answer = await settle(request, ask_preflight(request, policy))
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
             raise PreflightRefused(text=answer.refusal, headers=refusal_headers(answer))
         return preflight_response(answer)
 
     setattr(options, PREFLIGHT_METHOD_ATTRIBUTE, True)
+
+
+def _hooks_of(request: web.Request) -> RequestHooks | None:
+    """The request hooks of the innermost application on the request's path that has
+    them, or None for a request that did not come through the router."""
+    apps = getattr(getattr(request, "match_info", None), "apps", ())
+    return innermost(apps, HOOKS_KEY) if apps else None
+
+
+def _config_of(request: web.Request) -> CorsConfig | None:
+    """The configuration that decides for *request*: the innermost application's on
+    its path that has one (a view in a sub-application may be configured by a parent's
+    setup), or, for a request that did not come through the router, its app's."""
+    match_info = getattr(request, "match_info", None)
+    apps = getattr(match_info, "apps", ())
+    if apps:
+        found = innermost(apps, APP_CONFIG_KEY)
+        if found is not None:
+            return found
+    app = getattr(request, "app", None)
+    return app.get(APP_CONFIG_KEY) if isinstance(app, web.Application) else None

@@ -94,12 +94,34 @@ def test_json_body_is_preflighted(page: Page, servers: ServerPool) -> None:
     assert_seen_header(actual, "Content-Type", "application/json", res)
 
 
-def test_method_outside_allow_methods_stops_at_preflight(page: Page, servers: ServerPool) -> None:
+def test_an_added_routes_method_passes_whatever_allow_methods_lists(
+    page: Page, servers: ServerPool
+) -> None:
+    # compat: 0.8.1 admits the method of a route passed to cors.add even when an
+    # allow_methods list leaves it out: the list adds methods, it never removes one.
     api = start_cors_api(
         servers,
         {page.origin: ResourceOptions(allow_methods=("GET", "PUT"))},
         methods=("GET", "PUT", "DELETE"),
     )
+
+    res = page.fetch(api.url("/api"), method="DELETE")
+
+    res.assert_readable(200, "DELETE /api")
+    assert_calls(api, [("OPTIONS", "/api"), ("DELETE", "/api")], res)
+
+
+def test_method_outside_allow_methods_of_a_star_route_stops_at_preflight(
+    page: Page, servers: ServerPool
+) -> None:
+    # A '*' route serves every method, so there allow_methods is what limits them.
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(
+        app.router.add_route("*", "/api", echo),
+        {page.origin: ResourceOptions(allow_methods=("GET", "PUT"))},
+    )
+    api = servers.start(app)
 
     res = page.fetch(api.url("/api"), method="DELETE")
 
