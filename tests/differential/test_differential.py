@@ -104,19 +104,48 @@ def _first_refused_header_only(exchange: Exchange) -> bool:
 
 
 _STAR_REFUSED = "already has a '*' handler for all methods"
-_RESOURCE_PATH = re.compile(r"<\w*Resource [^>]*?(/\S*)>")
+_RESOURCE = re.compile(r"<\w*Resource [^>]*?(/\S*)>")
+
+
+_OPTIONS_REFUSED = "already has OPTIONS handler"
+
+
+def _rest_of_config_errors(exchange: Exchange) -> bool:
+    """Whether the configuration errors are the same once those of the two documented
+    refusals of 0.8.1 (a '*' route, a resource with an OPTIONS route) are set aside, with
+    our "already configured" error for a '*' route added twice, which 0.8.1 refused twice."""
+    refusals = [text for _, text in exchange.theirs_errors if _STAR_REFUSED in text]
+    refused = [found.group(0) for found in map(_RESOURCE.search, refusals) if found]
+    theirs = sorted(
+        error
+        for error in exchange.theirs_errors
+        if _STAR_REFUSED not in error[1] and _OPTIONS_REFUSED not in error[1]
+    )
+    ours = sorted(
+        error
+        for error in exchange.ours_errors
+        if not any(f"on resource {resource} for * method" in error[1] for resource in refused)
+    )
+    return theirs == ours
 
 
 def _star_route_refused_by_0_8_1(exchange: Exchange) -> bool:
     refusals = [text for _, text in exchange.theirs_errors if _STAR_REFUSED in text]
     if exchange.request is None:
-        only_theirs = set(exchange.theirs_errors) - set(exchange.ours_errors)
-        return bool(only_theirs) and all(_STAR_REFUSED in text for _, text in only_theirs)
+        return bool(refusals) and _rest_of_config_errors(exchange)
     # 0.8.1 did not CORS-enable the path at all: any answer there may differ.
     path = exchange.request.path
     return any(
         found is not None and path.endswith(found.group(1))
-        for found in map(_RESOURCE_PATH.search, refusals)
+        for found in map(_RESOURCE.search, refusals)
+    )
+
+
+def _options_route_refused_by_0_8_1(exchange: Exchange) -> bool:
+    return (
+        exchange.request is None
+        and any(_OPTIONS_REFUSED in text for _, text in exchange.theirs_errors)
+        and _rest_of_config_errors(exchange)
     )
 
 
@@ -166,7 +195,9 @@ def _resource_added_whole(exchange: Exchange) -> bool:
 
 
 def _split_path_seen_whole(exchange: Exchange) -> bool:
-    return exchange.resources > 1 and _method_not_added_refused_by_0_8_1(exchange)
+    # 0.8.1 answered a preflight to a split path from the first resource's routes and
+    # configuration alone.
+    return exchange.resources > 1 and _kind(exchange) == "preflight"
 
 
 def _configured_after_start(exchange: Exchange) -> bool:
@@ -180,6 +211,100 @@ def _configured_after_start(exchange: Exchange) -> bool:
         and ours[0] == "RuntimeError"
         and ("before the application starts" in ours[1] or "has started" in ours[1])
         and (theirs is None or (isinstance(theirs, tuple) and theirs[0] == "RuntimeError"))
+    )
+
+
+def _crashed(answer: object) -> bool:
+    assert isinstance(answer, dict)
+    return "error" in answer or answer.get("status") == 500
+
+
+# The serialisation of an origin a browser sends (lower-case scheme and host, a port only
+# when not the default one is not checked here): anything else came from no browser.
+_BROWSER_ORIGIN = re.compile(r"^(null|[a-z][a-z0-9+.-]*://[a-z0-9.-]+(:[0-9]{1,5})?)$")
+
+
+def _origin_no_browser_sends(exchange: Exchange) -> bool:
+    request = exchange.request
+    origin = None if request is None else request.header("Origin")
+    return (
+        origin is not None
+        and not _BROWSER_ORIGIN.match(origin)
+        and exchange.header("ours", "access-control-allow-origin") is None
+    )
+
+
+def _cors_config_without_setup(exchange: Exchange) -> bool:
+    # 0.8.1's views crashed on every request when CorsConfig(app) was made without setup.
+    return "cors = CorsConfig(app" in exchange.program.source() and _crashed(exchange.theirs)
+
+
+_MAPPING_IN_VIEW = re.compile(r"(cors_config = |@custom_cors\()\{[^\n]*': \{")
+
+
+def _mapping_options_in_view(exchange: Exchange) -> bool:
+    return bool(_MAPPING_IN_VIEW.search(exchange.program.source())) and _crashed(exchange.theirs)
+
+
+_CLASS = re.compile(r"^ *class (\w+)\(web\.View, CorsViewMixin\):\n((?: {8}.*\n|\s*\n)*)", re.M)
+_VIEW_ROUTE = re.compile(r"add_route\('\*', '([^']+)', (\w+)\)(, \{)?")
+
+
+def _views(source: str) -> dict[str, tuple[str, bool]]:
+    """path -> (the view's class body, whether cors.add got a config for it)."""
+    bodies = {match.group(1): match.group(2) for match in _CLASS.finditer(source)}
+    return {
+        match.group(1): (bodies.get(match.group(2), ""), match.group(3) is not None)
+        for match in _VIEW_ROUTE.finditer(source)
+    }
+
+
+def _override_decides_alone(exchange: Exchange) -> bool:
+    request = exchange.request
+    if request is None or request.kind not in ("actual", "handshake"):
+        return False
+    body, _ = _views(exchange.program.source()).get(request.path, ("", False))
+    return "def get_request_config" in body
+
+
+def _view_add_config_before_defaults(exchange: Exchange) -> bool:
+    request = exchange.request
+    if request is None:
+        return False
+    _, configured = _views(exchange.program.source()).get(request.path, ("", False))
+    return configured
+
+
+def _defaults_assigned(exchange: Exchange) -> bool:
+    request = exchange.request
+    source = exchange.program.source()
+    return (
+        request is not None
+        and re.search(r"^    cors\.defaults = \{", source, re.M) is not None
+        and request.path not in _views(source)
+    )
+
+
+def _head_follows_get(exchange: Exchange) -> bool:
+    request = exchange.request
+    if request is None:
+        return False
+    return request.method == "HEAD" or _requested_method(exchange) == "HEAD"
+
+
+def _other_refusal_reason(exchange: Exchange) -> bool:
+    prefix = "CORS preflight request failed: "
+    return (
+        _kind(exchange) == "preflight"
+        and _status(exchange.ours) == _status(exchange.theirs) == 403
+        and _body(exchange.ours).startswith(prefix)
+        and _body(exchange.theirs).startswith(prefix)
+    )
+
+
+def _handshake_switched(exchange: Exchange) -> bool:
+    return (
+        _kind(exchange) == "handshake" and _status(exchange.ours) == _status(exchange.theirs) == 101
     )
 
 
@@ -249,6 +374,13 @@ ALLOWED_DIFFERENCES: Sequence[Allowed] = (
         "0.8.1 raised and left the path without CORS; it works now",
     ),
     Allowed(
+        "a resource that already has an OPTIONS route",
+        frozenset({"config_errors"}),
+        _options_route_refused_by_0_8_1,
+        "What changes on purpose: A resource's own ``OPTIONS`` handler is kept",
+        "the plugin answers preflights; the OPTIONS route keeps the other OPTIONS requests",
+    ),
+    Allowed(
         "a method a view does not implement",
         frozenset({"status", "body", "error", "vary", "*"}),
         _missing_method_of_view,
@@ -274,7 +406,70 @@ ALLOWED_DIFFERENCES: Sequence[Allowed] = (
         frozenset({"status", "body", "*"}),
         _split_path_seen_whole,
         "What was fixed: The same path in several resources (#155, #226)",
-        "0.8.1's preflight saw only the first resource and refused the others' methods",
+        "0.8.1's preflight saw only the first resource: its routes and configuration",
+    ),
+    Allowed(
+        "an Origin value no browser sends, under any key",
+        frozenset({"status", "body", "error", "*"}),
+        _origin_no_browser_sends,
+        'What changes on purpose: Only origins a browser can send are allowed, even by ``"*"``',
+        "no browser sends it; reflecting it serves only forged requests",
+    ),
+    Allowed(
+        "an overridden get_request_config decides actual responses too",
+        frozenset({"*"}),
+        _override_decides_alone,
+        "What changes on purpose: An overridden ``get_request_config`` decides alone",
+        "0.8.1 refused the preflight but let the actual response be read (with credentials)",
+    ),
+    Allowed(
+        "a view's cors.add config before defaults",
+        frozenset({"status", "body", "*"}),
+        _view_add_config_before_defaults,
+        "What changes on purpose: A view's ``cors.add`` config comes before ``defaults``",
+        "0.8.1's preflights ignored it, so a page could read a response it could not send",
+    ),
+    Allowed(
+        "cors.defaults assigned after setup",
+        frozenset({"status", "body", "*"}),
+        _defaults_assigned,
+        "What changes on purpose: Assigning ``cors.defaults`` reaches every route",
+        "0.8.1's routes kept the defaults given to setup while its views saw the new ones",
+    ),
+    Allowed(
+        "HEAD takes the GET route's config",
+        frozenset({"status", "body", "*"}),
+        _head_follows_get,
+        "What changes on purpose: ``HEAD`` follows ``GET``",
+        "aiohttp answers HEAD with the GET handler; browsers never preflight HEAD",
+    ),
+    Allowed(
+        "a refused preflight names another of its reasons",
+        frozenset({"body"}),
+        _other_refusal_reason,
+        "What changes on purpose: Which reason a refused preflight gives",
+        "one order for every way of registering a route, the one troubleshooting lists",
+    ),
+    Allowed(
+        "no CORS headers on a handshake's 101",
+        frozenset({"*"}),
+        _handshake_switched,
+        "What changes on purpose: The ``101`` of a WebSocket handshake carries no CORS headers",
+        "browsers apply no CORS check to a handshake; its Origin is checked instead",
+    ),
+    Allowed(
+        "a view when CorsConfig(app) was made without setup",
+        frozenset({"status", "body", "error", "vary", "*"}),
+        _cors_config_without_setup,
+        "What was fixed: ``CorsConfig(app)`` without ``setup``",
+        "0.8.1's views read app[APP_CONFIG_KEY], which only setup stores, and answered 500",
+    ),
+    Allowed(
+        "options as mappings in a view's cors_config or @custom_cors",
+        frozenset({"status", "body", "error", "vary", "*"}),
+        _mapping_options_in_view,
+        "What was fixed: Options as mappings in views",
+        "0.8.1 answered 500 there",
     ),
     Allowed(
         "CORS configured after the application started",
