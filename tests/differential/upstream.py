@@ -3,7 +3,8 @@ the package registry, and a pair of runner processes (``runner.py``), one per pa
 
 The upstream environment lives under ``.venv-upstream/`` at the repository root (git-ignored),
 one directory per Python version and aiohttp version, so that the CI runs on several Pythons
-and on the oldest aiohttp each get a 0.8.1 next to the same aiohttp the suite runs.  It is
+and on the oldest aiohttp each get a 0.8.1 next to the same aiohttp (and yarl, multidict,
+frozenlist, aiosignal) the suite runs.  It is
 created when missing, and re-created when its record (``differential-env.json``) does not
 match; a failure to create it is an error with pip's output, never a skip.
 """
@@ -19,6 +20,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,10 +38,20 @@ class UpstreamUnavailable(RuntimeError):
     """The environment with aiohttp-cors 0.8.1 could not be created or does not run."""
 
 
-def _wanted() -> dict[str, str]:
+# aiohttp and the libraries whose versions change its behaviour: the upstream environment
+# gets the versions the suite runs with (the oldest-aiohttp run of CI holds yarl and
+# multidict back; aiohttp 3.9.0 does not work with today's).
+PINNED = ("aiohttp", "yarl", "multidict", "frozenlist", "aiosignal")
+
+
+def _pins() -> list[str]:
+    return [f"{name}=={metadata.version(name)}" for name in PINNED]
+
+
+def _wanted() -> dict[str, object]:
     return {
         "aiohttp-cors": UPSTREAM_VERSION,
-        "aiohttp": aiohttp.__version__,
+        "pins": _pins(),
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "implementation": sys.implementation.name,
     }
@@ -47,7 +59,7 @@ def _wanted() -> dict[str, str]:
 
 def environment_path() -> Path:
     wanted = _wanted()
-    name = f"{wanted['implementation']}{wanted['python']}-aiohttp{wanted['aiohttp']}"
+    name = f"{wanted['implementation']}{wanted['python']}-aiohttp{aiohttp.__version__}"
     return ROOT / ".venv-upstream" / name
 
 
@@ -92,9 +104,9 @@ def ensure_environment() -> Path:
                 "--quiet",
                 "--disable-pip-version-check",
                 f"aiohttp-cors=={UPSTREAM_VERSION}",
-                f"aiohttp=={aiohttp.__version__}",
+                *_pins(),
             ],
-            f"install aiohttp-cors=={UPSTREAM_VERSION} with aiohttp=={aiohttp.__version__}",
+            f"install aiohttp-cors=={UPSTREAM_VERSION} with {' '.join(_pins())}",
         )
         (building / RECORD).write_text(json.dumps(_wanted()))
         shutil.rmtree(venv, ignore_errors=True)
