@@ -351,7 +351,7 @@ async def test_long_methods_do_not_grow_the_granted_preflight_cache(
         method = f"M{number}" + "X" * 8000
         response = await client.options("/any", headers=preflight(SITE, method))
         assert response.status == 200
-    assert cors.hooks.compiled().by_resource[route.resource].granted == {}
+    assert cors._hooks.compiled().by_resource[route.resource].granted == {}
 
 
 # --- 7. a parent's cors.add on a route of a sub-application with its own setup ------------

@@ -116,11 +116,11 @@ class CorsConfig:
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
-        self.hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
+        self._hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
-        app[HOOKS_KEY] = self.hooks
-        app.middlewares.insert(0, self.hooks.middleware)  # type: ignore[arg-type]
-        app.on_response_prepare.append(self.hooks.on_response_prepare)
+        app[HOOKS_KEY] = self._hooks
+        app.middlewares.insert(0, self._hooks.middleware)  # type: ignore[arg-type]
+        app.on_response_prepare.append(self._hooks.on_response_prepare)
         app.on_startup.append(self._on_startup)
 
     # -- configuration ------------------------------------------------------------------
@@ -138,7 +138,7 @@ class CorsConfig:
         problems.raise_if_any()
         self._defaults_raw = value
         self._defaults = parsed
-        self.hooks.reset()
+        self._hooks.reset()
 
     @property
     def all_routes(self) -> AllRoutes:
@@ -152,7 +152,7 @@ class CorsConfig:
         of this configuration's routes: append ``async def receiver(request, refusal)``
         (see :class:`aiohttp_cors.Refusal`).  Frozen when the app starts, like aiohttp's
         own signals."""
-        return self.hooks.refusals.signal
+        return self._hooks.refusals.signal
 
     def reconfigure(self, *, defaults: CorsMapping | None) -> None:
         """Replace ``defaults``, also while the app is serving.
@@ -171,12 +171,12 @@ class CorsConfig:
         if not self._started:
             # Not serving yet: compiled when the app starts, as for CorsConfig.defaults.
             self._defaults_raw, self._defaults = defaults, parsed
-            self.hooks.reset()
+            self._hooks.reset()
             return
         # For the mount path the running policies were compiled for; raises before any change.
-        compiled = self._compiler(self.hooks.mount_prefix, parsed).compile(self._app)
+        compiled = self._compiler(self._hooks.mount_prefix, parsed).compile(self._app)
         self._defaults_raw, self._defaults = defaults, parsed
-        self.hooks.install(compiled)
+        self._hooks.install(compiled)
 
     def describe(self) -> CorsSurface:
         """The CORS surface of the app: for every CORS-enabled path and method (this
@@ -184,7 +184,7 @@ class CorsConfig:
         each origin entry that can admit a request, with what it grants.  Works before the
         app starts (compiled on demand) and while it serves (what requests get).  Raises
         :class:`CorsConfigError` if the configuration does not compile."""
-        return describe_app(self._app, self.hooks)
+        return describe_app(self._app, self._hooks)
 
     def add(
         self,
@@ -223,7 +223,7 @@ class CorsConfig:
                 f"Resource or route expected, got {routing_entity!r}: pass what "
                 "app.router.add_route(), add_resource(), add_static() or add_view() returned"
             )
-        self.hooks.reset()
+        self._hooks.reset()
         return routing_entity
 
     def _check_not_started(self) -> None:
@@ -311,7 +311,7 @@ class CorsConfig:
                 self._scope.anywhere() if mount_prefix is None else self._scope.under(mount_prefix)
             ),
             strict=self._strict,
-            options_handler=self.hooks.answer_options,
+            options_handler=self._hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
             origin_timeout=self._origin_timeout,
         )
@@ -322,31 +322,31 @@ class CorsConfig:
         scope of all_routes depends on it)."""
         return self._compiler(mount_prefix).compile(self._app)
 
-    def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
+    def _view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view* (``CorsViewMixin``
         answers preflights with it): the matched resource's, or, for a view reached in a
         way the plugin did not see, one compiled from the view's own config chain."""
         if isinstance(request, web.Request):
-            policy = self.hooks.policy_of(request)
+            policy = self._hooks.policy_of(request)
             if policy is not None:
                 return policy
         return self._compiler().view_policy(view)
 
     async def _on_startup(self, app: web.Application) -> None:
-        compiled = self.hooks.compiled()
+        compiled = self._hooks.compiled()
         self._started = True
-        self.hooks.refusals.freeze()
+        self._hooks.refusals.freeze()
         if not compiled.intercept_needed and self._nothing_runs_before_routing(app):
             # Nothing runs before the plugin's own OPTIONS routes, so they answer
             # preflights first anyway: drop the middleware and its cost on every request.
-            app.middlewares.remove(self.hooks.middleware)  # type: ignore[arg-type]
+            app.middlewares.remove(self._hooks.middleware)  # type: ignore[arg-type]
 
     def _nothing_runs_before_routing(self, app: web.Application) -> bool:
         """Whether this app tree has no middleware but the plugin's own (and the
         middleware list can still change)."""
         if app is not self._app or app.middlewares.frozen:
             return False
-        own = self.hooks.middleware
+        own = self._hooks.middleware
         return own in app.middlewares and all(
             middleware is own for each in app_tree(self._app) for middleware in each.middlewares
         )

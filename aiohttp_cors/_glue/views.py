@@ -81,8 +81,8 @@ class CorsViewMixin:
             cors = _config_of(request)
             if cors is None:
                 raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
-            policy = cors.view_policy(request, type(self))
-            refusals = cors.hooks.refusals
+            policy = cors._view_policy(request, type(self))
+            refusals = cors._hooks.refusals
         answer = await settle(request, ask_preflight(request, policy), policy, refusals)
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.

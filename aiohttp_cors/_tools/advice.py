@@ -38,17 +38,6 @@ from .browser import (
     extract_list,
 )
 
-__all__ = [
-    "ConfigMode",
-    "RefusedItems",
-    "advise",
-    "advise_refused",
-    "combined_fix",
-    "is_itemised_refusal",
-    "refused_method_in",
-    "trust_note",
-]
-
 _METHOD_REFUSED_RE = re.compile(r"request method '(.+)' is not allowed for '(.*)' origin")
 _HEADERS_REFUSED_RE = re.compile(r"headers are not allowed: (.+)")
 _ORIGIN_REFUSED_RE = re.compile(r"origin '(.*)' is not allowed")

@@ -20,8 +20,6 @@ from aiohttp_cors import APP_CONFIG_KEY
 
 from .advice import ConfigMode
 
-__all__ = ["config_mode"]
-
 
 def _has_custom_cors(handler: object, method: str) -> bool:
     """Whether ``@custom_cors`` decorates the handler serving *method* (a function, or the

@@ -36,18 +36,6 @@ from aiohttp_cors import APP_CONFIG_KEY, Refusal, ResourceOptions, setup
 
 from .routes import format_table
 
-__all__ = [
-    "DEMO_TESTS",
-    "DemoError",
-    "bind_socket",
-    "build_api_app",
-    "build_demo_apps",
-    "build_page_app",
-    "render_page",
-    "run_demo",
-    "serve_demo",
-]
-
 OTHER_ORIGIN = "https://other.example"
 """The only origin some API routes allow, so that the page's origin is refused there."""
 

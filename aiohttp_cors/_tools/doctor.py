@@ -26,6 +26,7 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
+from .._core.headers import is_token
 from .advice import (
     ConfigMode,
     RefusedItems,
@@ -45,20 +46,9 @@ from .browser import (
     check_preflight,
     is_forbidden_method,
     is_forbidden_request_header,
-    is_token,
     origin_problem,
     preflight_request_headers,
 )
-
-__all__ = [
-    "CheckError",
-    "CheckInputError",
-    "Exchange",
-    "Report",
-    "check",
-    "format_report",
-    "validate",
-]
 
 DEFAULT_TIMEOUT = 10.0
 _TEXT_BODY_TYPE = "text/plain;charset=UTF-8"
