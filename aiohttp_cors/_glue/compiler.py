@@ -19,7 +19,7 @@ from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResou
 
 from .._core.errors import ProblemCollector
 from .._core.policy import ResourcePolicy
-from .._core.table import OriginTable, ParsedConfig
+from .._core.table import MethodGrant, OriginTable, ParsedConfig, PreflightEntry
 from .decorators import handler_config, is_exempt, is_preflight_method
 from .parsing import ConfigParser, Layer
 from .request_config import RequestConfigPolicy, overrides_request_config
@@ -383,8 +383,10 @@ class PolicyCompiler:
             exempt.add(hdrs.METH_HEAD)
         # A '*' route: allow_methods decides which methods (the None flag, see
         # Rule.allows_method).
-        any_method: tuple[OriginTable, None] | None = (
-            (self._table(chains.any_method), None) if chains.any_method is not None else None
+        any_method = (
+            PreflightEntry(self._table(chains.any_method), MethodGrant.ANY_ROUTE)
+            if chains.any_method is not None
+            else None
         )
         # An exempt '*' route serves every method no other route serves: those are left
         # alone (no answer for actual requests, preflights for them refused).
@@ -396,12 +398,15 @@ class PolicyCompiler:
         actual_tables: dict[str, OriginTable | None] = {
             method: self._table(chain) for method, chain in routed.items()
         }
-        preflight_tables: dict[str, tuple[OriginTable, bool | None] | None] = {
-            method: (self._table(chain), True) for method, chain in routed.items()
+        preflight_tables: dict[str, PreflightEntry | None] = {
+            method: PreflightEntry(self._table(chain), MethodGrant.ROUTED)
+            for method, chain in routed.items()
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = None if any_exempt else (other_table, False)
+            preflight_tables[method] = (
+                None if any_exempt else PreflightEntry(other_table, MethodGrant.LISTED)
+            )
         other = None if any_exempt else other_table
         if not any_exempt and any_method is not None and hdrs.METH_OPTIONS not in routed:
             # The '*' route serves OPTIONS too: a preflight may ask for it like any other.
@@ -545,7 +550,9 @@ class PolicyCompiler:
         return ResourcePolicy(
             actual_tables=tables,
             other_methods=self._table(self._chain(class_layer)),
-            preflight_tables={m: (t, True) for m, t in tables.items() if t is not None},
+            preflight_tables={
+                m: PreflightEntry(t, MethodGrant.ROUTED) for m, t in tables.items() if t is not None
+            },
             strict=self._strict,
             origin_timeout=self._origin_timeout,
         )

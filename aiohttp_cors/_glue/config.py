@@ -263,7 +263,7 @@ class CorsConfig:
             self._parser, config, inherit, f"resource {resource.canonical!r}", problems
         )
         problems.raise_if_any()
-        self._resource_configs[resource] = layer if layer is not None else ((), True)
+        self._resource_configs[resource] = layer if layer is not None else Layer((), True)
 
     def _add_route(
         self, route: web.AbstractRoute, config: CorsMapping | None, inherit: bool

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .._core.errors import CorsConfigError, ProblemCollector, warn_security
 from .._core.options import ResourceOptions, options_from
@@ -18,9 +18,14 @@ from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key,
 from .._core.review import review
 from .._core.table import ParsedConfig
 
-#: A parsed config and whether the layers below it (resource config, defaults) still
-#: apply (``inherit_defaults``).
-Layer = tuple[ParsedConfig, bool]
+
+class Layer(NamedTuple):
+    """One layer of a config chain (a handler's, a view's, a route's, a resource's)."""
+
+    config: ParsedConfig
+    #: Whether the layers below it (resource config, defaults) still apply.
+    inherit_defaults: bool
+
 
 _NOT_PARSED: Final = object()
 
@@ -97,7 +102,7 @@ class ConfigParser:
 
     def layer(self, parsed: ParsedConfig, inherit_defaults: bool) -> Layer:
         """*parsed* (a result of :meth:`parse`) as a layer of a config chain, shared."""
-        layer = (parsed, inherit_defaults)
+        layer = Layer(parsed, inherit_defaults)
         return self._layers.setdefault(layer, layer)
 
     def parse_once(

@@ -263,25 +263,20 @@ def table_entries(table: OriginTable) -> dict[EntryKey, Rule]:
 def _preflight_methods(policy: ResourcePolicy, key: EntryKey) -> Names:
     """The methods a preflight from the origin key *key* may ask for on the path."""
     if policy.any_method is not None:
-        table, routed = policy.any_method
-        rule = table_entries(table).get(key)
-        if rule is not None and (
-            rule.options.allow_methods == "*" or (rule.options.allow_methods is None and routed)
-        ):
-            return "*"
+        rule = table_entries(policy.any_method.table).get(key)
+        if rule is not None and rule.options.allow_methods in ("*", None):
+            return "*"  # a '*' route: allow_methods decides, None allowing any
     methods: set[str] = set()
     candidates = [(method, entry) for method, entry in policy.preflight_tables.items()]
     if policy.any_method is not None:
-        table, routed = policy.any_method
-        rule = table_entries(table).get(key)
+        rule = table_entries(policy.any_method.table).get(key)
         if rule is not None and isinstance(rule.options.allow_methods, frozenset):
             candidates.extend((method, policy.any_method) for method in rule.options.allow_methods)
     for method, entry in candidates:
         if entry is None or method == hdrs.METH_OPTIONS:
             continue
-        table, routed = entry
-        rule = table_entries(table).get(key)
-        if rule is not None and rule.allows_method(method, routed):
+        rule = table_entries(entry.table).get(key)
+        if rule is not None and rule.allows_method(method, entry.grant):
             methods.add(method)
     return tuple(sorted(methods))
 
