@@ -16,24 +16,23 @@ from aiohttp import web
 
 from .._core.errors import ProblemCollector
 from .._core.options import ResourceOptions
+from .._core.parsing import ConfigParser, Layer, parse_layer
 from .._core.policy import ResourcePolicy
 from .._core.table import ParsedConfig
-from .compiler import (
+from .compiler import CompiledPolicies, PolicyCompiler
+from .decorators import is_exempt
+from .handler_configs import check_handler
+from .hooks import HOOKS_KEY, RequestHooks
+from .refusals import RefusalSignal
+from .routing import (
     PLAIN_RESOURCES,
     SUBAPP_RESOURCES,
     AppScope,
-    CompiledPolicies,
-    PolicyCompiler,
     app_tree,
-    check_handler,
     describe_route,
     view_class,
     view_methods,
 )
-from .decorators import is_exempt
-from .hooks import HOOKS_KEY, RequestHooks
-from .parsing import ConfigParser, Layer, parse_layer
-from .refusals import RefusalSignal
 from .surface import CorsSurface, describe_app
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007

@@ -12,11 +12,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from .._core.errors import CorsConfigError, ProblemCollector, warn_security
-from .._core.options import ResourceOptions, options_from
-from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
-from .._core.review import review
-from .._core.table import ParsedConfig
+from .errors import CorsConfigError, ProblemCollector, warn_security
+from .options import ResourceOptions, options_from
+from .origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
+from .review import review
+from .table import ParsedConfig
 
 
 class Layer(NamedTuple):
