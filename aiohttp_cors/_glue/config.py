@@ -21,6 +21,7 @@ from .._core.policy import ResourcePolicy
 from .._core.table import ParsedConfig
 from .compiler import CompiledPolicies, PolicyCompiler
 from .decorators import is_exempt
+from .describe import describe_app
 from .handler_configs import check_handler
 from .hooks import HOOKS_KEY, RequestHooks
 from .refusals import RefusalSignal
@@ -33,7 +34,7 @@ from .routing import (
     view_class,
     view_methods,
 )
-from .surface import CorsSurface, describe_app
+from .surface import CorsSurface
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 # Keys are origin keys (see origins.py); typed loosely because Mapping keys are invariant
