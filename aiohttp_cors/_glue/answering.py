@@ -21,6 +21,7 @@ from .._core.answers import (
 )
 from .._core.errors import CorsSecurityWarning, logger
 from .._core.headers import ACRH, ACRM, ACRPN, ORIGIN, printable
+from .._core.origin_grammar import serialize_origin
 from .._core.pending import Pending
 from .._core.policy import ResourcePolicy
 from .refusals import Refusal, RefusalKind, RefusalNotifier
@@ -162,9 +163,7 @@ def own_origin(request: web.Request) -> str:
     """The origin this request was addressed to (scheme and Host, as the request object
     the handler got says: behind a TLS-terminating proxy, install a forwarded-header
     middleware such as aiohttp-remotes' so that these are the public ones)."""
-    scheme = request.scheme
-    host = request.host.lower().removesuffix(":443" if scheme == "https" else ":80")
-    return f"{scheme}://{host}"
+    return serialize_origin(request.scheme, request.host)
 
 
 def route_label(request: web.Request) -> str:
