@@ -40,6 +40,7 @@ from .origins import (
     WildcardOrigin,
     describe_key,
     is_loopback_host,
+    unknown_kind,
 )
 
 #: A label no real configuration names, for probe origins.
@@ -121,25 +122,31 @@ def _credential_concern(spec: OriginSpec) -> str | None:
 
 def _open_origin_concerns(spec: OriginSpec, option: str, what: str) -> list[str]:
     """Why letting *spec* in with *option* may hand *what* to other sites."""
-    if isinstance(spec, AnyOrigin):
-        return [
-            f"{option} with origin '*' lets every website reach {what}: list the origins "
-            "you trust instead"
-        ]
-    if isinstance(spec, ExactOrigin) and spec.origin == "null":
-        return [
-            f"{option} with origin 'null' trusts sandboxed iframes and data: URLs of any "
-            "site: remove 'null'"
-        ]
-    if isinstance(spec, RegexOrigin):
-        return [
-            f"{option} with {describe_key(spec.pattern)}: {problem}"
-            for problem in _regex_problems(spec.pattern)
-        ]
-    if not isinstance(spec, (ExactOrigin, WildcardOrigin)):
-        return []  # callables: see the module docstring
+    match spec:
+        case AnyOrigin():
+            return [
+                f"{option} with origin '*' lets every website reach {what}: list the origins "
+                "you trust instead"
+            ]
+        case ExactOrigin(origin="null"):
+            return [
+                f"{option} with origin 'null' trusts sandboxed iframes and data: URLs of any "
+                "site: remove 'null'"
+            ]
+        case RegexOrigin():
+            return [
+                f"{option} with {describe_key(spec.pattern)}: {problem}"
+                for problem in _regex_problems(spec.pattern)
+            ]
+        case PredicateOrigin():
+            return []  # callables: see the module docstring
+        case ExactOrigin():
+            text = spec.origin
+        case WildcardOrigin():
+            text = spec.text
+        case _:
+            unknown_kind(spec)
     concerns = []
-    text = spec.origin if isinstance(spec, ExactOrigin) else spec.text
     scheme, _, rest = text.partition("://")
     host = rest.rpartition(":")[0] if ":" in rest and not rest.endswith("]") else rest
     if scheme == "http" and not is_loopback_host(host.removeprefix("*.")):

@@ -49,6 +49,7 @@ from .origins import (
     WildcardOrigin,
     is_sendable_origin,
     parse_request_origin,
+    unknown_kind,
 )
 from .pending import (
     Pending,
@@ -272,24 +273,29 @@ class OriginTable:
 
         for order, (spec, options) in enumerate(entries, 1):
             table.empty = False
-            if isinstance(spec, ExactOrigin):
-                table.exact.setdefault(spec.origin, rule_for(options, spec.origin == "null", spec))
-            elif isinstance(spec, AnyOrigin):
-                if table.star is None:
-                    table.star = rule_for(options, True, spec)
-            elif isinstance(spec, WildcardOrigin):
-                subdomain = bool(spec.parent)
-                key = (spec.scheme, spec.parent if subdomain else spec.host, subdomain)
-                table.wildcards.setdefault(key, []).append(
-                    (order, spec, rule_for(options, False, spec))
-                )
-                table.has_patterns = True
-            else:
-                table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
-                table.has_patterns = True
-                if isinstance(spec, PredicateOrigin):
-                    table.has_predicates = True
+            match spec:
+                case ExactOrigin():
+                    any_site = spec.origin == "null"
+                    table.exact.setdefault(spec.origin, rule_for(options, any_site, spec))
+                case AnyOrigin():
+                    if table.star is None:
+                        table.star = rule_for(options, True, spec)
+                case WildcardOrigin():
+                    subdomain = bool(spec.parent)
+                    key = (spec.scheme, spec.parent if subdomain else spec.host, subdomain)
+                    table.wildcards.setdefault(key, []).append(
+                        (order, spec, rule_for(options, False, spec))
+                    )
+                    table.has_patterns = True
+                case RegexOrigin():
+                    table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
+                    table.has_patterns = True
+                case PredicateOrigin():
+                    table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
+                    table.has_patterns = table.has_predicates = True
                     table.varies_on += spec.varies_on or ()
+                case _:
+                    unknown_kind(spec)
         if constant and table.star is not None:
             table.no_origin = table.refused = table.star.actual
         return table

@@ -18,6 +18,7 @@ from .._core.origins import (
     RegexOrigin,
     WildcardOrigin,
     describe_key,
+    unknown_kind,
 )
 from .._core.policy import ResourcePolicy
 from .._core.table import OriginTable, Rule
@@ -36,16 +37,19 @@ EntryKey = tuple[str, EntryKind]
 
 
 def entry_key(spec: OriginSpec) -> EntryKey:
-    if isinstance(spec, AnyOrigin):
-        return ("*", "*")
-    if isinstance(spec, ExactOrigin):
-        return (spec.origin, "null" if spec.origin == "null" else "exact")
-    if isinstance(spec, WildcardOrigin):
-        return (spec.text, "pattern")
-    if isinstance(spec, RegexOrigin):
-        return (spec.pattern.pattern, "regex")
-    assert isinstance(spec, PredicateOrigin)
-    return (describe_key(spec.predicate), "callable")
+    match spec:
+        case AnyOrigin():
+            return ("*", "*")
+        case ExactOrigin():
+            return (spec.origin, "null" if spec.origin == "null" else "exact")
+        case WildcardOrigin():
+            return (spec.text, "pattern")
+        case RegexOrigin():
+            return (spec.pattern.pattern, "regex")
+        case PredicateOrigin():
+            return (describe_key(spec.predicate), "callable")
+        case _:
+            unknown_kind(spec)
 
 
 def table_entries(table: OriginTable) -> dict[EntryKey, Rule]:
