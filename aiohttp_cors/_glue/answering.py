@@ -150,11 +150,11 @@ def innermost(apps: Sequence[web.Application], key: web.AppKey[T]) -> T | None:
     return None
 
 
-def warn_at_request_time(message: str) -> None:
+def warn_at_request_time(message: str, code: str) -> None:
     """Emit a ``CorsSecurityWarning`` while serving a request.  A filter that turns it into
     an error must not turn the request into a 500: it is logged instead."""
     try:
-        warnings.warn(message, CorsSecurityWarning, stacklevel=3)
+        warnings.warn(CorsSecurityWarning(message, code), stacklevel=3)
     except Warning:
         logger.warning("%s", message)
 

@@ -314,7 +314,8 @@ class PolicyCompiler:
                     problems.add(
                         f"resource {resource.canonical!r} belongs to a sub-application with its "
                         "own aiohttp_cors.setup(), whose configuration alone decides there: "
-                        "add it with the CorsConfig that the sub-application's setup() returned"
+                        "add it with the CorsConfig that the sub-application's setup() returned",
+                        code="route-of-configured-subapp",
                     )
                 else:
                     groups.append([resource])

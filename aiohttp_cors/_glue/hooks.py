@@ -230,7 +230,7 @@ class RequestHooks:
         if isinstance(answer, Pending):
             answer = await within_timeout(answer, request, policy)
         if answer.warning is not None:
-            warn_at_request_time(answer.warning)
+            warn_at_request_time(answer.warning, code="cookie-handshake-admitted")
         if answer.refusal is not None:
             log_refusal("websocket handshake", answer.refusal, request)
             if self.refusals:
