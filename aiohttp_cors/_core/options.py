@@ -183,18 +183,9 @@ class ResourceOptions(_ResourceOptionsFields):
         return method in self.allow_methods
 
 
-#: Keyword names ``ResourceOptions`` accepts, for configs given as plain mappings.
-OPTION_NAMES: Final = frozenset(
-    {
-        "allow_credentials",
-        "expose_headers",
-        "allow_headers",
-        "max_age",
-        "allow_methods",
-        "allow_private_network",
-        "send_wildcard",
-    }
-)
+#: Keyword names ``ResourceOptions`` accepts, for configs given as plain mappings: its
+#: fields, written once (in ``_ResourceOptionsFields``).
+OPTION_NAMES: Final = frozenset(_ResourceOptionsFields._fields)
 
 
 def options_from(value: object) -> ResourceOptions:
