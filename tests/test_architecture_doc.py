@@ -170,9 +170,36 @@ def test_architecture_names_what_exists(quoted: str) -> None:
 
 
 def test_the_check_notices_a_stale_name() -> None:
+    assert missing("header_values()") is not None
     assert missing("_glue/compiler.py") is None
     assert missing("PolicyCompiler.compile") is None
     assert missing("PolicyCompiler.check_handler") is not None
     assert missing("_own_apps") is not None
     assert missing("tests/test_policy.py::test_no_such_test") is not None
     assert missing("_glue/no_such_module.py") is not None
+
+
+SECURITY_GUIDE = ROOT / "docs" / "security.rst"
+DOUBLE_QUOTED = re.compile(r"``([^`\n]+)``")
+
+
+def guide_names() -> list[str]:
+    """The module paths and code names docs/security.rst cites as where a defence lives."""
+    found = []
+    for quoted in DOUBLE_QUOTED.findall(SECURITY_GUIDE.read_text(encoding="utf-8")):
+        name = quoted.removesuffix("()")
+        called = quoted.endswith("()") and PLAIN.match(name) is not None and "_" in name
+        if (
+            PATH.match(name)
+            or (DOTTED.match(name) and name[0].isupper())
+            or name.startswith("_")
+            or called
+        ):
+            found.append(quoted if called else name)
+    return found
+
+
+@pytest.mark.parametrize("quoted", sorted(set(guide_names())))
+def test_the_security_guide_cites_what_exists(quoted: str) -> None:
+    problem = missing(quoted)
+    assert problem is None, f"docs/security.rst cites ``{quoted}``: {problem}"

@@ -32,8 +32,8 @@ def _options(**keywords: object) -> None:
 def _parent_adds_subapp_route() -> None:
     app, sub = web.Application(), web.Application()
     cors = aiohttp_cors.setup(app)
-    aiohttp_cors.setup(sub)
     cors.add(sub.router.add_get("/x", hello))
+    aiohttp_cors.setup(sub)
     app.add_subapp("/sub", sub)
     cors._hooks.compiled()  # what the app's start does
 

@@ -360,12 +360,32 @@ async def test_long_methods_do_not_grow_the_granted_preflight_cache(
 async def test_a_parents_add_on_a_route_of_a_configured_sub_app_is_an_error(
     aiohttp_client: AiohttpClient,
 ) -> None:
+    """Added once the sub-application has its setup: a ValueError at once (a loop over
+    ``app.router.routes()`` that catches it goes on, as with 0.8.1's)."""
     sub = web.Application()
     aiohttp_cors.setup(sub, defaults={SITE: ResourceOptions()})
     route = sub.router.add_get("/x", hello)
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults={STRANGER: ResourceOptions()})
+    with pytest.raises(ValueError, match=r"setup\(\) of another application"):
+        cors.add(route)
+    app.add_subapp("/sub", sub)
+    client = await aiohttp_client(app)
+    response = await client.get("/sub/x", headers={"Origin": STRANGER})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_a_parents_add_before_the_sub_apps_setup_fails_the_start(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """Added before the sub-application got its setup: the clear error comes when the
+    application starts."""
+    sub = web.Application()
+    route = sub.router.add_get("/x", hello)
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={STRANGER: ResourceOptions()})
     cors.add(route)
+    aiohttp_cors.setup(sub, defaults={SITE: ResourceOptions()})
     app.add_subapp("/sub", sub)
     with pytest.raises(CorsConfigError, match=r"own aiohttp_cors\.setup"):
         await aiohttp_client(app)

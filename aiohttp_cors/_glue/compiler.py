@@ -63,6 +63,10 @@ class _PathChains:
     any_method: tuple[ParsedConfig, ...] | None = None
     other: tuple[ParsedConfig, ...] | None = None
     plain_methods: set[str] = field(default_factory=set)
+    #: Methods of routes not added, on a resource enabled by one of its other routes: as
+    #: in 0.8.1 they answer with that resource's config (one of several resources of the
+    #: path may have its own).
+    plain_chains: dict[str, tuple[ParsedConfig, ...]] = field(default_factory=dict)
     exempt_methods: set[str] = field(default_factory=set)
     enabled: bool = False
     #: A view serving the path overrides get_request_config: it decides per request.
@@ -167,6 +171,10 @@ class PolicyCompiler:
                     route_layer = None  # enabled by its resource, or by app-wide mode
                 else:
                     chains.plain_methods.update(methods)
+                    if by_first_route:
+                        resource_chain = self._chain(resource_layer)
+                        for each in methods:
+                            chains.plain_chains.setdefault(each, resource_chain)
                     continue
                 chains.enabled = True
                 if view is None:
@@ -238,9 +246,14 @@ class PolicyCompiler:
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = (
-                None if any_exempt else PreflightEntry(other_table, MethodGrant.LISTED)
-            )
+            if any_exempt:
+                preflight_tables[method] = None
+            elif method in chains.plain_chains:
+                own = self._table(chains.plain_chains[method])
+                actual_tables[method] = own
+                preflight_tables[method] = PreflightEntry(own, MethodGrant.LISTED)
+            else:
+                preflight_tables[method] = PreflightEntry(other_table, MethodGrant.LISTED)
         other = None if any_exempt else other_table
         if not any_exempt and any_method is not None and hdrs.METH_OPTIONS not in routed:
             # The '*' route serves OPTIONS too: a preflight may ask for it like any other.

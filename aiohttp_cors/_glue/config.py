@@ -9,6 +9,7 @@ configuration is frozen: a change would not be seen by requests, so it is refuse
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar, Union
 
@@ -119,6 +120,7 @@ class CorsConfig:
         self._hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
         app[HOOKS_KEY] = self._hooks
+        _LIVE_CONFIGS.add(self)
         app.middlewares.insert(0, self._hooks.middleware)  # type: ignore[arg-type]
         app.on_response_prepare.append(self._hooks.on_response_prepare)
         app.on_startup.append(self._on_startup)
@@ -236,6 +238,22 @@ class CorsConfig:
                 "serving, use cors.reconfigure(defaults=...)"
             )
 
+    def _check_not_anothers(self, resource: web.AbstractResource) -> None:
+        """A resource of another application that has its own ``CorsConfig`` (a
+        sub-application's own setup) is that configuration's alone: a ``ValueError``,
+        which a loop over ``app.router.routes()`` may catch, as 0.8.1's was."""
+        for other in _LIVE_CONFIGS:
+            if other is not self and (
+                resource in other._resource_configs
+                or resource in other._first_route_configs
+                or resource in other._app.router.resources()
+            ):
+                raise ValueError(
+                    f"{resource!r} is configured by the aiohttp_cors.setup() of another "
+                    "application (a sub-application's own setup decides for its routes): "
+                    "add it with the CorsConfig that setup() returned"
+                )
+
     @staticmethod
     def _check_addable(resource: web.AbstractResource) -> None:
         if type(resource) in PLAIN_RESOURCES:
@@ -250,6 +268,7 @@ class CorsConfig:
         self, resource: web.AbstractResource, config: CorsMapping | None, inherit: bool
     ) -> None:
         self._check_addable(resource)
+        self._check_not_anothers(resource)
         # The texts start as 0.8.1's did, which is what people search for.
         if resource in self._resource_configs:
             raise ValueError(f"CORS is already configured for {resource!r} resource.")
@@ -272,6 +291,8 @@ class CorsConfig:
         if resource is None:
             raise ValueError(f"Route {route!r} belongs to no resource and cannot use CORS")
         self._check_addable(resource)
+        if resource not in self._first_route_configs and resource not in self._resource_configs:
+            self._check_not_anothers(resource)  # once per resource: this is on every add
         if route in self._route_configs:
             raise ValueError(
                 f"Can't setup CORS for {route!r} route: CORS already configured on resource "
@@ -388,3 +409,8 @@ def setup(
 
 
 APP_CONFIG_KEY: Final = web.AppKey("aiohttp_cors", CorsConfig)
+
+#: Every configuration alive in the process (a few, usually one per application with a
+#: setup): where a parent's cors.add finds that a sub-application's own setup has the
+#: resource already.  Weak: a configuration lives as long as its application.
+_LIVE_CONFIGS: Final[weakref.WeakSet[CorsConfig]] = weakref.WeakSet()
