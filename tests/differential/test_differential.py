@@ -292,13 +292,33 @@ def _head_follows_get(exchange: Exchange) -> bool:
     return request.method == "HEAD" or _requested_method(exchange) == "HEAD"
 
 
+def _reason(body: str) -> str:
+    """A refusal text without the values it quotes: the reason it gives."""
+    return re.split(r"['\"]|: ", body.removeprefix("CORS preflight request failed: "), maxsplit=1)[
+        0
+    ]
+
+
 def _other_refusal_reason(exchange: Exchange) -> bool:
     prefix = "CORS preflight request failed: "
+    ours, theirs = _body(exchange.ours), _body(exchange.theirs)
     return (
         _kind(exchange) == "preflight"
         and _status(exchange.ours) == _status(exchange.theirs) == 403
-        and _body(exchange.ours).startswith(prefix)
-        and _body(exchange.theirs).startswith(prefix)
+        and ours.startswith(prefix)
+        and theirs.startswith(prefix)
+        and _reason(ours) != _reason(theirs)
+    )
+
+
+def _method_as_written(exchange: Exchange) -> bool:
+    request = exchange.request
+    method = None if request is None else request.header("Access-Control-Request-Method")
+    return (
+        method is not None
+        and method != method.upper()
+        and _status(exchange.ours) == 403
+        and f"request method '{method}' is not allowed" in _body(exchange.ours)
     )
 
 
@@ -449,6 +469,13 @@ ALLOWED_DIFFERENCES: Sequence[Allowed] = (
         _other_refusal_reason,
         "What changes on purpose: Which reason a refused preflight gives",
         "one order for every way of registering a route, the one troubleshooting lists",
+    ),
+    Allowed(
+        "a requested method in lower case",
+        frozenset({"status", "body", "*"}),
+        _method_as_written,
+        "What changes on purpose: Methods are compared as written",
+        "browsers send such a method as written and compare the answer case-sensitively",
     ),
     Allowed(
         "no CORS headers on a handshake's 101",
