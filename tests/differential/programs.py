@@ -218,9 +218,13 @@ class _Writer:
         origins = rng.sample([PAGE_A, PAGE_B, "*"], rng.choice((1, 1, 2, 3)))
         return Config(tuple((origin, self.options()) for origin in origins))
 
-    def added(self, expression: str, config: Config | None, *, risky: bool = False) -> str:
+    def added(
+        self, expression: str, config: Config | None, *, risky: bool = False, cors: str = "cors"
+    ) -> str:
         """``cors.add(expression, config)`` as source, the config as ``@0``."""
-        call = f"cors.add({expression}, @0)" if config is not None else f"cors.add({expression})"
+        call = (
+            f"{cors}.add({expression}, @0)" if config is not None else f"{cors}.add({expression})"
+        )
         if self.rng.random() < 0.1:
             call = call[:-1] + ", webview=True)"
         if risky:
@@ -271,7 +275,7 @@ class _Writer:
         )
         self.targets.append(Target(path, METHODS))
 
-    def view(self, path: str) -> None:
+    def view(self, path: str, *, app: str = "app", cors: str = "cors", prefix: str = "") -> None:
         rng = self.rng
         name = self.name("View")
         class_config = self.config(0.6)
@@ -310,11 +314,12 @@ class _Writer:
             blocks.append("\n".join(lines))
         self.statements.append(Statement("\n".join(head), tuple(configs), tuple(blocks)))
         add_config = self.config(0.3)
-        self.say(
-            self.added(f"app.router.add_route('*', {path!r}, {name})", add_config, risky=True),
-            add_config,
-        )
-        self.targets.append(Target(path, METHODS))
+        if rng.random() < 0.3:
+            route = f"{app}.router.add_view({path!r}, {name})"
+        else:
+            route = f"{app}.router.add_route('*', {path!r}, {name})"
+        self.say(self.added(route, add_config, risky=True, cors=cors), add_config)
+        self.targets.append(Target(prefix + path, METHODS))
 
     def static(self) -> None:
         config = self.config(0.5)
@@ -335,6 +340,8 @@ class _Writer:
                 "sub = web.Application()\nsub_cors = aiohttp_cors.setup(sub, defaults=@0)", config
             )
             self.say("sub_cors.add(sub.router.add_route('POST', '/item', handler))")
+            if rng.random() < 0.4:
+                self.view("/view", app="sub", cors="sub_cors", prefix="/sub")
         else:
             # The parent's configuration adds the sub-application's route.
             config = self.config(0.5)
@@ -343,6 +350,8 @@ class _Writer:
                 self.added("sub.router.add_route('POST', '/item', handler)", config, risky=True),
                 config,
             )
+            if rng.random() < 0.4:
+                self.view("/view", app="sub", cors="cors", prefix="/sub")
         self.say("app.add_subapp('/sub', sub)")
         self.targets.append(Target("/sub/item", ("GET", "POST")))
 

@@ -247,7 +247,7 @@ def _mapping_options_in_view(exchange: Exchange) -> bool:
 
 
 _CLASS = re.compile(r"^ *class (\w+)\(web\.View, CorsViewMixin\):\n((?: {8}.*\n|\s*\n)*)", re.M)
-_VIEW_ROUTE = re.compile(r"add_route\('\*', '([^']+)', (\w+)\)(, \{)?")
+_VIEW_ROUTE = re.compile(r"(?:add_route\('\*', |add_view\()'([^']+)', (\w+)\)(, \{)?")
 
 
 def _views(source: str) -> dict[str, tuple[str, bool]]:
@@ -259,20 +259,39 @@ def _views(source: str) -> dict[str, tuple[str, bool]]:
     }
 
 
+def _view_at(source: str, path: str) -> tuple[str, bool] | None:
+    """The view serving *path* (a sub-application's under its prefix ``/sub``), if any."""
+    views = _views(source)
+    if path in views:
+        return views[path]
+    return views.get(path.removeprefix("/sub")) if path.startswith("/sub/") else None
+
+
+def _view_in_subapp(exchange: Exchange) -> bool:
+    # 0.8.1's views read app[APP_CONFIG_KEY] from the sub-application and crashed.
+    request = exchange.request
+    return (
+        request is not None
+        and request.path.startswith("/sub/")
+        and _view_at(exchange.program.source(), request.path) is not None
+        and _crashed(exchange.theirs)
+    )
+
+
 def _override_decides_alone(exchange: Exchange) -> bool:
     request = exchange.request
     if request is None or request.kind not in ("actual", "handshake"):
         return False
-    body, _ = _views(exchange.program.source()).get(request.path, ("", False))
-    return "def get_request_config" in body
+    view = _view_at(exchange.program.source(), request.path)
+    return view is not None and "def get_request_config" in view[0]
 
 
 def _view_add_config_before_defaults(exchange: Exchange) -> bool:
     request = exchange.request
     if request is None:
         return False
-    _, configured = _views(exchange.program.source()).get(request.path, ("", False))
-    return configured
+    view = _view_at(exchange.program.source(), request.path)
+    return view is not None and view[1]
 
 
 def _defaults_assigned(exchange: Exchange) -> bool:
@@ -281,7 +300,7 @@ def _defaults_assigned(exchange: Exchange) -> bool:
     return (
         request is not None
         and re.search(r"^    cors\.defaults = \{", source, re.M) is not None
-        and request.path not in _views(source)
+        and _view_at(source, request.path) is None
     )
 
 
@@ -490,6 +509,13 @@ ALLOWED_DIFFERENCES: Sequence[Allowed] = (
         _cors_config_without_setup,
         "What was fixed: ``CorsConfig(app)`` without ``setup``",
         "0.8.1's views read app[APP_CONFIG_KEY], which only setup stores, and answered 500",
+    ),
+    Allowed(
+        "a view in a sub-application",
+        frozenset({"status", "body", "error", "vary", "*"}),
+        _view_in_subapp,
+        "What was fixed: Views in sub-applications (#219)",
+        "0.8.1's views looked for the configuration in the sub-application and crashed",
     ),
     Allowed(
         "options as mappings in a view's cors_config or @custom_cors",
