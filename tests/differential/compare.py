@@ -324,8 +324,10 @@ def report(cause: str, count: int, examples: Sequence[Difference]) -> str:
         if exchange.program.complete:
             lines.append(f"--- {exchange.program.name}")
         else:
-            lines.append(f"--- smallest program found ({exchange.program.name}):")
-            lines.append(exchange.program.source())
+            lines.append(
+                f"--- smallest program found ({exchange.program.name}), after the prelude above:"
+            )
+            lines.append(exchange.program.source()[len(exchange.program.prelude) :].strip("\n"))
         if exchange.request is not None:
             lines.append("request:\n    " + exchange.request.describe())
         lines.append("ours:\n" + _show_answer(exchange.ours))

@@ -27,7 +27,7 @@ import pytest
 from . import real_programs
 from .compare import Allowed, Difference, Exchange, differences, group, job, report, shrink
 from .matrix import Target, request_matrix
-from .programs import Program, generate
+from .programs import PRELUDE, Program, generate
 from .upstream import RunnerPair, UpstreamUnavailable, ensure_environment
 
 PROGRAMS = int(os.environ.get("AIOHTTP_CORS_DIFF_PROGRAMS", "300"))
@@ -559,6 +559,8 @@ def _failure(
 ) -> str:
     causes = group(found)
     parts = [f"{heading}: {len(found)} answers differ, {len(causes)} causes"]
+    if any(not difference.exchange.program.complete for difference in found):
+        parts.append("Every generated program below starts with this prelude:\n" + PRELUDE)
     for cause, cases in sorted(causes.items(), key=lambda item: -len(item[1])):
         # One example per program, the first few programs.
         seen: set[str] = set()
