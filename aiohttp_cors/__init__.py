@@ -17,8 +17,11 @@ from .__about__ import (
 )
 from ._core.errors import CorsConfigError, CorsSecurityWarning
 from ._core.options import ResourceOptions
+from ._core.origins import varies_on
 from ._glue.config import APP_CONFIG_KEY, CorsConfig, setup
 from ._glue.decorators import cors_exempt, custom_cors
+from ._glue.refusals import Refusal
+from ._glue.surface import CorsSurface, OriginEntry, RouteSurface
 from ._glue.views import CorsViewMixin
 
 __all__ = (
@@ -26,8 +29,12 @@ __all__ = (
     "CorsConfig",
     "CorsConfigError",
     "CorsSecurityWarning",
+    "CorsSurface",
     "CorsViewMixin",
+    "OriginEntry",
+    "Refusal",
     "ResourceOptions",
+    "RouteSurface",
     "__author__",
     "__copyright__",
     "__email__",
@@ -39,9 +46,17 @@ __all__ = (
     "cors_exempt",
     "custom_cors",
     "setup",
+    "varies_on",
 )
 
 # Tracebacks and reprs name the public path, not the internal module a class lives in.
-for _public in (CorsConfigError, CorsSecurityWarning):
+for _public in (
+    CorsConfigError,
+    CorsSecurityWarning,
+    CorsSurface,
+    OriginEntry,
+    Refusal,
+    RouteSurface,
+):
     _public.__module__ = __name__
 del _public

@@ -6,6 +6,11 @@ request itself and checks that, and returns a :class:`CorsVerdict`. :func:`asser
 :func:`assert_blocked` fail with the doctor's explanation: what was sent, what came back, which
 rule failed and the fix.
 
+:func:`check_websocket` does what a browser does for ``new WebSocket(url)`` from a page on
+another origin (browsers check no CORS header there; the server's own check of ``Origin``
+decides) and returns a :class:`WebSocketVerdict`; :func:`assert_websocket_allowed` and
+:func:`assert_websocket_blocked` fail with its explanation.
+
 The browser model is the doctor's own, not the plugin's: it shares no code with the decisions
 it judges.
 """
@@ -18,9 +23,11 @@ from http.cookies import BaseCookie
 from typing import Protocol
 
 import aiohttp
+from aiohttp import web
 from yarl import URL
 
-from ._tools.browser import BrowserRequest, Header, Problem
+from ._tools.app_mode import config_mode
+from ._tools.browser import BrowserRequest, Header, Problem, origin_problem
 from ._tools.doctor import (
     CheckError,
     CheckInputError,
@@ -30,6 +37,7 @@ from ._tools.doctor import (
 from ._tools.doctor import (
     check as _doctor_check,
 )
+from ._tools.websocket import WebSocketCheckError, WebSocketVerdict, open_websocket
 
 __all__ = [
     "CheckError",
@@ -37,9 +45,14 @@ __all__ = [
     "CorsVerdict",
     "Headers",
     "Problem",
+    "WebSocketCheckError",
+    "WebSocketVerdict",
     "assert_allowed",
     "assert_blocked",
+    "assert_websocket_allowed",
+    "assert_websocket_blocked",
     "check",
+    "check_websocket",
 ]
 
 Headers = Mapping[str, str] | Sequence[tuple[str, str]] | None
@@ -175,7 +188,10 @@ async def check(
     ``client``, and say what came of it.
 
     :param client: pytest-aiohttp's test client (``await aiohttp_client(app)``), or anything
-        with the members of :class:`ClientLike`.
+        with the members of :class:`ClientLike`. When it has the application (``client.app``,
+        as pytest-aiohttp's has), each fix is written the way that application configures
+        the route: ``setup(app, defaults=..., all_routes=...)``, the handler's
+        ``@custom_cors({...})`` or ``cors.add(route, {...})``.
     :param path: the path (and query) on the test server, as for ``client.get(path)``.
     :param origin: the page's origin, as a browser sends it: ``"https://app.example.com"`` or
         ``"null"``. It must not be the test server's own origin.
@@ -196,6 +212,14 @@ async def check(
     :raises CheckError: the server could not be reached.
     """
     target = client.make_url(path)
+    # pytest-aiohttp's client has the application: the fixes are then written the way it
+    # configures CORS for this route (app-wide, cors.add or @custom_cors).
+    app = getattr(client, "app", None)
+    mode = (
+        await config_mode(app, method, target.path)
+        if isinstance(app, web.Application)
+        else "unknown"
+    )
     if origin == str(target.origin()):
         raise CheckInputError(
             f"origin {origin!r} is the test server's own origin: a browser makes no CORS check "
@@ -216,6 +240,8 @@ async def check(
         body=body,
         cookies=_cookies_for(client, target) if credentials else (),
         connector=client.session.connector,
+        audience="python",
+        mode=mode,
     )
     return CorsVerdict(report)
 
@@ -304,5 +330,69 @@ async def assert_blocked(
         raise AssertionError(
             f"expected a browser to block {_describe(verdict)}, but the page can read the "
             f"response\n\n{verdict.explain()}"
+        )
+    return verdict
+
+
+# --- WebSockets ---------------------------------------------------------------------------
+
+
+async def check_websocket(
+    client: ClientLike, path: str, *, origin: str, cookies: bool = True
+) -> WebSocketVerdict:
+    """Do what a browser does when a page on ``origin`` runs ``new WebSocket(url)`` for
+    ``path`` on the server of ``client``, and say whether the socket opens.
+
+    The handshake is a browser's: ``GET`` with ``Upgrade: websocket``,
+    ``Connection: Upgrade``, a fresh ``Sec-WebSocket-Key``, ``Sec-WebSocket-Version: 13``,
+    ``Origin`` and, with ``cookies=True``, the cookies ``client.session.cookie_jar`` holds
+    for the URL (browsers send them on handshakes whatever CORS says, which is why the
+    server must check ``Origin``).  A socket that opens is closed at once.
+
+    ``verdict.allowed`` is true when the server answered ``101`` with a valid handshake;
+    ``verdict.status`` is the status; ``verdict.explain()`` names the origin and the rule.
+    Unlike :func:`check`, ``origin`` may be the server's own (a page of the same site).
+
+    :raises ValueError: ``origin`` is nothing a browser sends (the message says why).
+    :raises WebSocketCheckError: the server could not be reached.
+    """
+    if not isinstance(origin, str):
+        raise TypeError(
+            f"origin must be a string such as 'https://app.example.com', not {origin!r}"
+        )
+    problem = origin_problem(origin)
+    if problem is not None:
+        raise ValueError(f"origin {origin!r}: {problem}")
+    target = client.make_url(path)
+    sent = _cookies_for(client, target) if cookies else []
+    return await open_websocket(target, origin, sent, connector=client.session.connector)
+
+
+async def assert_websocket_allowed(
+    client: ClientLike, path: str, *, origin: str, cookies: bool = True
+) -> WebSocketVerdict:
+    """Assert that a page on ``origin`` can open a WebSocket to ``path``; return the
+    verdict.  Same arguments as :func:`check_websocket`; the assertion's message is
+    ``verdict.explain()``."""
+    verdict = await check_websocket(client, path, origin=origin, cookies=cookies)
+    if not verdict.allowed:
+        raise AssertionError(
+            f"expected a page on {origin} to open a WebSocket to {path}, but it cannot\n\n"
+            f"{verdict.explain()}"
+        )
+    return verdict
+
+
+async def assert_websocket_blocked(
+    client: ClientLike, path: str, *, origin: str, cookies: bool = True
+) -> WebSocketVerdict:
+    """Assert that a page on ``origin`` cannot open a WebSocket to ``path`` (the guard
+    against cross-site WebSocket hijacking); return the verdict.  Same arguments as
+    :func:`check_websocket`."""
+    verdict = await check_websocket(client, path, origin=origin, cookies=cookies)
+    if verdict.allowed:
+        raise AssertionError(
+            f"expected the server to refuse a WebSocket to {path} from a page on {origin}, "
+            f"but it opens\n\n{verdict.explain()}"
         )
     return verdict

@@ -13,10 +13,12 @@ from aiohttp import web
 import aiohttp_cors
 from aiohttp_cors import ResourceOptions
 
+# The folder served, next to this file.
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_app() -> web.Application:
+    STATIC_DIR.mkdir(exist_ok=True)  # aiohttp refuses to serve a folder that does not exist
     app = web.Application()
     cors = aiohttp_cors.setup(app)
 

@@ -32,6 +32,9 @@ TENANT_SITES: dict[str, frozenset[str]] = {
 }
 
 
+# The answer depends on the Host the request went to, which is part of the URL every cache
+# keys on, and on no other request header: varies_on() with no name says so.
+@aiohttp_cors.varies_on()
 def is_tenant_site(origin: str, request: web.Request) -> bool:
     """Whether ``origin`` is a site of the tenant whose API host the request went to."""
     return origin in TENANT_SITES.get(request.host.lower(), frozenset())

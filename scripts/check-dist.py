@@ -21,6 +21,7 @@ Exit status 0 when all is right, 1 with the list of problems otherwise.
 from __future__ import annotations
 
 import email.parser
+import re
 import runpy
 import subprocess
 import sys
@@ -31,7 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = (".ci/", ".git")
-PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def ci_pythons() -> set[str]:
+    """The Python versions CI runs the suite under (SUPPORTED_PYTHONS in .ci/run)."""
+    text = (ROOT / ".ci" / "run").read_text()
+    match = re.search(r"^SUPPORTED_PYTHONS=\(([^)]*)\)", text, flags=re.MULTILINE)
+    if match is None:
+        raise SystemExit("no SUPPORTED_PYTHONS=(...) line in .ci/run")
+    return set(match.group(1).split())
 
 
 def tracked_files() -> set[str]:
@@ -104,9 +113,12 @@ def metadata_problems(metadata: Message) -> list[str]:
     if urls != expected_urls:
         problems.append(f"metadata Project-URL: {urls}, expected {expected_urls}")
     classifiers = set(metadata.get_all("Classifier") or [])
-    for version in PYTHONS:
-        if f"Programming Language :: Python :: {version}" not in classifiers:
-            problems.append(f"no classifier for Python {version}")
+    python = "Programming Language :: Python :: "
+    versions = {c.removeprefix(python) for c in classifiers if c.startswith(python + "3.")}
+    if versions != ci_pythons():
+        problems.append(
+            f"classifiers claim Python {sorted(versions)}, CI runs {sorted(ci_pythons())}"
+        )
     problems += [
         f"classifier {c!r} next to License-Expression"
         for c in classifiers

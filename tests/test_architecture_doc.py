@@ -33,6 +33,9 @@ OUTSIDE_NAMES = frozenset(
         "on_response_prepare",
         "set_options_route",
         "add_route",
+        "CancelledError",
+        "lru_cache",
+        "sre_parse",
     }
 )
 DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?$")
@@ -94,6 +97,12 @@ def _definitions() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 names.add(node.target.id)
+            elif isinstance(node, ast.ImportFrom):  # what the code uses from elsewhere
+                names.update(alias.name for alias in node.names)
+                names.update((node.module or "").split("."))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    names.update(alias.name.split("."))
     for attrs in members.values():
         names.update(attrs)
     return frozenset(names), {cls: frozenset(attrs) for cls, attrs in members.items()}

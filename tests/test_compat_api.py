@@ -87,6 +87,59 @@ def test_config_errors_keep_their_text(config: Any, message: str) -> None:
     assert message in str(caught.value)
 
 
+LIST_OF_ORIGINS_ROWS = [
+    pytest.param(
+        ["https://a.example"],
+        "Config must be mapping, got '['https://a.example']': ",
+        '{"https://a.example": ResourceOptions()}',
+        id="list: 0.8.1's text, then the mapping with the user's origin",
+    ),
+    pytest.param(
+        ("https://a.example", "https://b.example"),
+        "Config must be mapping, got '('https://a.example', 'https://b.example')': ",
+        '{"https://a.example": ResourceOptions(), "https://b.example": ResourceOptions()}',
+        id="tuple: every origin in the mapping, in order",
+    ),
+    pytest.param(
+        {"https://b.example", "https://a.example"},
+        "Config must be mapping, got '{",
+        '{"https://a.example": ResourceOptions(), "https://b.example": ResourceOptions()}',
+        id="set: every origin in the mapping, sorted",
+    ),
+    pytest.param(
+        [],
+        "Config must be mapping, got '[]': ",
+        '{"https://app.example.com": ResourceOptions()}',
+        id="empty list: an example mapping",
+    ),
+]
+
+
+@pytest.mark.parametrize(("origins", "start", "mapping"), LIST_OF_ORIGINS_ROWS)
+def test_list_of_origins_as_defaults_shows_the_mapping(
+    origins: Any, start: str, mapping: str
+) -> None:
+    # *origins* is ill-typed on purpose: what Starlette and django-cors-headers users write.
+    with pytest.raises(ValueError) as caught:
+        aiohttp_cors.setup(web.Application(), defaults=origins)
+    message = str(caught.value)
+    assert message.startswith(start)
+    assert mapping in message
+
+
+@pytest.mark.parametrize(("origins", "start", "mapping"), LIST_OF_ORIGINS_ROWS)
+def test_list_of_origins_as_a_config_shows_the_mapping(
+    origins: Any, start: str, mapping: str
+) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    with pytest.raises(ValueError) as caught:
+        cors.add(app.router.add_get("/", hello), origins)
+    message = str(caught.value)
+    assert message.startswith(start)
+    assert mapping in message
+
+
 def test_registration_errors() -> None:
     app = web.Application()
     cors = aiohttp_cors.setup(app, defaults={"*": ResourceOptions()})

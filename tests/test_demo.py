@@ -9,6 +9,7 @@ import asyncio
 import configparser
 import fnmatch
 import importlib.resources
+import io
 import re
 import signal
 import socket
@@ -31,6 +32,7 @@ from aiohttp_cors._tools.demo import (
     build_demo_apps,
     render_page,
     run_demo,
+    serve_demo,
 )
 from aiohttp_cors._tools.doctor import check, format_report
 
@@ -128,6 +130,9 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     assert response.content_type == "text/html"
     html = await response.text()
     assert f'<meta name="api-origin" content="{API}">' in html
+    # The origin the API allows: the page compares it with its own (location.origin).
+    assert f'<meta name="page-origin" content="{PAGE}">' in html
+    assert 'id="wrong-origin"' in html
     assert 'id="summary"' in html
     assert '<script src="demo.js" defer></script>' in html
     assert '<link rel="stylesheet" href="demo.css">' in html
@@ -142,6 +147,7 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     )
     assert battery == DEMO_TESTS
     assert "document.querySelector('meta[name=\"api-origin\"]').content" in js
+    assert "document.querySelector('meta[name=\"page-origin\"]').content" in js
 
     style = await client.get("/demo.css")
     assert style.status == 200
@@ -150,11 +156,13 @@ async def test_page(aiohttp_client: AiohttpClient) -> None:
     assert (await client.get("/index.html")).status == 404
 
 
-def test_render_page_escapes_the_origin() -> None:
-    html = render_page('http://x"><script>alert(1)</script>')
-    assert "<script>alert" not in html
-    assert 'content="http://x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
-    assert "__API_ORIGIN__" not in render_page(API)
+def test_render_page_escapes_the_origins() -> None:
+    hostile = 'http://x"><script>alert(1)</script>'
+    for html in (render_page(hostile, PAGE), render_page(API, hostile)):
+        assert "<script>alert" not in html
+        assert 'content="http://x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "__API_ORIGIN__" not in render_page(API, PAGE)
+    assert "__PAGE_ORIGIN__" not in render_page(API, PAGE)
 
 
 def test_the_page_is_package_data() -> None:
@@ -208,6 +216,39 @@ async def test_doctor_agrees_with_the_demo(aiohttp_server: ServerFactory) -> Non
         outcome = "allowed" if report.ok else "blocked"
         assert outcome == DEMO_TESTS[name], f"{name}:\n{format_report(report)}"
     assert not (set(DEMO_TESTS) - set(checks)) - {"websocket", "websocket-refused-origin"}
+
+
+async def test_the_demo_prints_the_api_surface_and_each_refusal() -> None:
+    """Where a user of the demo looks, the terminal: the API's CORS surface (what
+    ``routes`` prints for an app) and a line per refused request (``cors.on_refusal``)."""
+    out = io.StringIO()
+    stop = asyncio.Event()
+    page_sock, api_sock = bind_socket("127.0.0.1", 0), bind_socket("127.0.0.1", 0)
+    serving = asyncio.ensure_future(serve_demo(page_sock, api_sock, "127.0.0.1", stop, out))
+    try:
+        while "Press Ctrl-C" not in out.getvalue():
+            await asyncio.sleep(0.01)
+        page = f"http://127.0.0.1:{page_sock.getsockname()[1]}"
+        api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.options(
+                api + "/api/items/1", headers=preflight("PUT", "x-forbidden", origin=page)
+            ) as response,
+        ):
+            assert response.status == 403
+    finally:
+        stop.set()
+        await serving
+        page_sock.close()
+        api_sock.close()
+    printed = out.getvalue()
+    assert "APP  PATH" in printed
+    assert re.search(rf"/api/ws\s+GET\s+{re.escape(page)}\s+exact", printed)
+    assert (
+        f"refused preflight: PUT /api/items/{{id}} from {page}: headers are not allowed: "
+        "X-FORBIDDEN" in printed
+    )
 
 
 def test_bind_socket_errors() -> None:

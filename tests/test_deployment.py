@@ -5,6 +5,7 @@ forwarded headers aiohttp-remotes' middleware applies."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -225,9 +226,10 @@ EXCHANGES = [
         body_contains=f"CORS preflight request failed: origin '{OTHER}' is not allowed",
     ),
     Exchange(
+        # A literal "*" and no Vary: Origin, as the CDN section advises for cached data.
         "public resource", "GET", "/api/status", {ORIGIN: "https://anyone.example"}, 200,
-        {ACAO: "https://anyone.example", ACAC: None, "Cache-Control": "public, max-age=60"},
-        {},
+        {ACAO: "*", ACAC: None, "Cache-Control": "public, max-age=60"}, {},
+        vary_origin=False,
     ),
     Exchange(
         "health check", "GET", "/healthz", {ORIGIN: OTHER}, 200, {ACAO: None}, {},
@@ -263,3 +265,34 @@ async def test_cors_answers_under_gunicorn(gunicorn: Gunicorn, exchange: Exchang
 async def test_websocket_under_gunicorn(gunicorn: Gunicorn, origin: str, status: int) -> None:
     async with aiohttp.ClientSession() as session:
         assert await handshake(session, gunicorn.url + "/api/live", {ORIGIN: origin}) == status
+
+
+def _docstring_curls() -> list[list[str]]:
+    """The curl commands of the example's docstring, each as its words."""
+    doc = (deployment.__doc__ or "").replace("\\\n", " ")
+    return [line.split() for line in doc.splitlines() if line.strip().startswith("curl ")]
+
+
+def test_docstring_curls_send_the_forwarded_headers() -> None:
+    # The docstring says the forwarded headers play the proxy's part: its commands send them.
+    curls = _docstring_curls()
+    assert len(curls) == 2
+    for words in curls:
+        command = " ".join(words)
+        assert '-H "X-Forwarded-Proto: https"' in command, command
+        assert '-H "X-Forwarded-Host: api.example.com"' in command, command
+
+
+async def test_docstring_curls_get_what_it_says(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(await deployment.create_app())
+    answers = []
+    for words in _docstring_curls():
+        url = next(w for w in words if w.startswith("http://"))
+        command = " ".join(words)
+        headers = dict(re.findall(r'-H "([^:"]+): ([^"]*)"', command))
+        response = await client.get(url.removeprefix("http://127.0.0.1:8080"), headers=headers)
+        assert response.status == 200
+        vary = response.headers.get("Vary", "").lower()
+        answers.append((response.headers.get(ACAO), "origin" in vary))
+    # Echoed with Vary: Origin for the page; a literal "*" without it for the public route.
+    assert answers == [(PAGE, True), ("*", False)]

@@ -34,3 +34,27 @@ def test_no_commands_that_need_a_clone() -> None:
     text = DESCRIPTION.read_text()
     for clone_only in ("scripts/", ".venv", "git clone", "examples/"):
         assert clone_only not in text, clone_only
+
+
+def test_install_is_from_a_checkout_not_the_index() -> None:
+    # On the package index, "aiohttp-cors" is upstream 0.8.1: the page must say so and
+    # say how to install this package today.
+    text = " ".join(DESCRIPTION.read_text().split())
+    assert "pip install aiohttp-cors" not in text
+    assert "python -m pip install ." in text
+    assert "python -m build" in text
+    assert "0.8.1" in text.split("Install ====")[1].split("Quick start")[0]
+
+
+def test_classifiers_claim_the_tested_pythons_and_no_release() -> None:
+    # .ci/run runs the suite under exactly these (SUPPORTED_PYTHONS; scripts/check-dist.py
+    # checks the two agree in CI: .ci/ is not in the sdist this test also runs from).
+    setup_cfg = (DESCRIPTION.parent / "setup.cfg").read_text()
+    classifiers = re.search(r"^classifiers =\n((?:    .*\n)+)", setup_cfg, re.MULTILINE)
+    assert classifiers is not None
+    listed = [line.strip() for line in classifiers.group(1).splitlines()]
+    python = "Programming Language :: Python :: "
+    claimed = [c.removeprefix(python) for c in listed if c.startswith(python + "3.")]
+    assert claimed == ["3.10", "3.11", "3.12", "3.13"]
+    # Unreleased: not "5 - Production/Stable".
+    assert "Development Status :: 4 - Beta" in listed

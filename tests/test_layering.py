@@ -6,7 +6,9 @@
   header grammar and the package's public names: what judges the plugin does not share its
   decisions;
 * the public face (the package's ``__init__`` and the 0.8.1 module paths) only re-exports;
-* no import cycle, and no import inside a function (the way a cycle hides).
+* no import cycle, and no import inside a function (the way a cycle hides);
+* the glue names no CORS response header (the core's answers write them), and the
+  core's tests import no glue.
 """
 
 from __future__ import annotations
@@ -130,3 +132,63 @@ def test_no_import_cycle() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+#: The CORS response headers: the core decides them and writes them (answers apply
+#: themselves to a header mapping); the glue only hands the mapping over.
+CORS_RESPONSE_HEADER_NAMES = frozenset({"ACAO", "ACAC", "ACAM", "ACAH", "ACEH", "ACMA", "ACAPN"})
+CORS_RESPONSE_HEADER_PREFIXES = (
+    "access-control-allow-",
+    "access-control-expose-",
+    "access-control-max-age",
+)
+
+
+def _code_strings(tree: ast.AST) -> Iterator[str]:
+    """String constants of the code, docstrings left out."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                yield node.value
+
+
+@pytest.mark.parametrize("path", GLUE, ids=short)
+def test_the_glue_names_no_cors_response_header(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("headers"):
+            named = {alias.name for alias in node.names} & (CORS_RESPONSE_HEADER_NAMES | {"VARY"})
+            assert not named, f"{short(path)} imports {sorted(named)}: the core writes those"
+    for text in _code_strings(tree):
+        lowered = text.lower()
+        assert not lowered.startswith(CORS_RESPONSE_HEADER_PREFIXES) and lowered != "vary", (
+            f"{short(path)} names the response header {text!r}: the core writes it"
+        )
+
+
+#: Tests of the core's modules: they exercise the rules without aiohttp's side.
+CORE_TESTS = sorted(
+    Path(__file__).parent / name
+    for name in (
+        "test_policy.py",
+        "test_origins.py",
+        "test_headers.py",
+        "test_options.py",
+        "test_review.py",
+    )
+)
+
+
+@pytest.mark.parametrize("path", CORE_TESTS, ids=lambda path: path.name)
+def test_the_cores_tests_import_no_glue(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            assert "_glue" not in (node.module or ""), f"{path.name} imports {node.module}"

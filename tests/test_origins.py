@@ -18,7 +18,7 @@ from aiohttp_cors._core.origins import (
     parse_origin_key,
     parse_request_origin,
 )
-from aiohttp_cors._core.policy import OriginTable
+from aiohttp_cors._core.table import OriginTable
 
 
 @pytest.mark.parametrize(

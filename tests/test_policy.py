@@ -11,22 +11,18 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 
-from aiohttp_cors._core.headers import ACAC, ACAO, ACEH, MAX_REQUEST_HEADERS_COUNT, VARY
-from aiohttp_cors._core.options import ResourceOptions
-from aiohttp_cors._core.origins import parse_origin_key
-from aiohttp_cors._core.policy import (
-    GRANTED_CACHE_SIZE,
+from aiohttp_cors._core.answers import (
     PREFLIGHT_VARY,
     ActualAnswer,
     HandshakeAnswer,
-    OriginTable,
-    ParsedConfig,
-    Pending,
     PreflightAnswer,
-    ResourcePolicy,
-    Rule,
 )
-from aiohttp_cors._glue.hooks import apply_actual
+from aiohttp_cors._core.headers import ACAC, ACAO, ACEH, MAX_REQUEST_HEADERS_COUNT, VARY
+from aiohttp_cors._core.options import ResourceOptions
+from aiohttp_cors._core.origins import parse_origin_key
+from aiohttp_cors._core.pending import Pending
+from aiohttp_cors._core.policy import GRANTED_CACHE_SIZE, ResourcePolicy
+from aiohttp_cors._core.table import OriginTable, ParsedConfig, Rule
 
 PAGE = "https://page.example"
 OTHER = "https://other.example"
@@ -54,7 +50,9 @@ def policy(
     *routes*, whose other routes serve *plain* and whose exempt routes serve *exempt*."""
     shared = table(*entries)
     actual: dict[str, OriginTable | None] = dict.fromkeys(routes, shared)
-    preflight: dict[str, tuple[OriginTable, bool] | None] = dict.fromkeys(routes, (shared, True))
+    preflight: dict[str, tuple[OriginTable, bool | None] | None] = dict.fromkeys(
+        routes, (shared, True)
+    )
     for method in plain:
         preflight[method] = (shared, False)
     for method in exempt:
@@ -222,8 +220,8 @@ class ActualCase:
 
 
 def apply(answer: ActualAnswer, origins: tuple[str, ...], headers: CIMultiDict[str]) -> None:
-    """The glue's own, purely mechanical, application of an answer."""
-    apply_actual(answer, origins, headers)
+    """The answer applies itself to the response's headers (the glue only hands them)."""
+    answer.apply(headers, origins)
 
 
 CREDENTIALED = ResourceOptions(allow_credentials=True, expose_headers=("X-Total",))

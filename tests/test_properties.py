@@ -15,7 +15,9 @@ import aiohttp_cors
 from aiohttp_cors import ResourceOptions
 from aiohttp_cors._core.headers import parse_request_headers
 from aiohttp_cors._core.origins import parse_origin_key
-from aiohttp_cors._core.policy import OriginTable, Pending, ResourcePolicy, Rule
+from aiohttp_cors._core.pending import Pending
+from aiohttp_cors._core.policy import ResourcePolicy
+from aiohttp_cors._core.table import OriginTable, Rule
 
 # The configurations drawn here include insecure ones on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp_cors.CorsSecurityWarning")

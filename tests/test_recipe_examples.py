@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp_cors.testing import assert_allowed, assert_blocked
 
-from .helpers import ACAC, ACAO, ACRH, ACRM, ORIGIN
+from .helpers import ACAC, ACAO, ACRH, ACRM, HANDSHAKE, ORIGIN
 
 if TYPE_CHECKING:
     from .helpers import AiohttpClient
@@ -36,6 +36,7 @@ TENANTS = load("tenants")
 PUBLIC_API = load("public_api")
 NARROWING = load("narrowing")
 SCOPED = load("scoped_app_wide")
+HOSTS = load("host_allow_list")
 
 
 # --- multi-tenant origins: a callable that takes the request --------------------------------
@@ -180,3 +181,20 @@ async def test_decorated_handlers_inside_the_scope(aiohttp_client: AiohttpClient
     assert response.status == 204
     assert ACAO not in response.headers and ACAC not in response.headers
     assert "Vary" not in response.headers
+
+
+async def test_only_the_served_host_names_are_answered(aiohttp_client: AiohttpClient) -> None:
+    """docs/security.rst, DNS rebinding: a rebound page's requests name its own host."""
+    client = await aiohttp_client(HOSTS.build_app())
+    response = await client.get("/status", headers={"Host": "localhost:8080"})
+    assert response.status == 200
+    rebound = {"Host": "evil.example", ORIGIN: "https://evil.example"}
+    response = await client.get("/status", headers=rebound)
+    assert response.status == 421
+    response = await client.get("/control", headers={**rebound, **HANDSHAKE})
+    assert response.status == 421
+    # The server's own pages still open the socket; a stranger gets the 403, not a 500.
+    own = {"Host": "app.example.com", ORIGIN: "http://app.example.com", **HANDSHAKE}
+    assert (await client.get("/control", headers=own)).status == 101
+    other = {"Host": "app.example.com", ORIGIN: "https://other.example", **HANDSHAKE}
+    assert (await client.get("/control", headers=other)).status == 403

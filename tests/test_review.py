@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from aiohttp_cors._core import review as review_module
 from aiohttp_cors._core.options import ResourceOptions
 from aiohttp_cors._core.origins import parse_origin_key
-from aiohttp_cors._core.review import is_public_suffix, literal_hosts, review
+from aiohttp_cors._core.review import credential_concern, is_public_suffix, literal_hosts, review
 
 CREDENTIALS = ResourceOptions(allow_credentials=True)
 PRIVATE_NETWORK = ResourceOptions(allow_private_network=True)
@@ -165,10 +166,56 @@ def test_every_probe_that_matched_is_named_once_per_kind() -> None:
         (r"https://[a-z]+\.com", {"com"}),
         (r"https://a.example.com", {"a.example.com"}),
         (r".*", set()),
+        # Every spelling of a dot is a dot: the parsed pattern is read, not its text.
+        (r"https://.*example[.]com", {"example.com"}),
+        (r"https://.*example(?:\.)com", {"example.com"}),
+        (r"https://.*example\x2ecom", {"example.com"}),
+        (r"https://.*example\056com", {"example.com"}),
+        (r"https://.*example\u002ecom", {"example.com"}),
+        (r"https://.*example\N{FULL STOP}com", {"example.com"}),
+        (r"https://.*example.{1}com", {"example.com"}),
+        (r"(?i)HTTPS://APP\.EXAMPLE\.COM", {"app.example.com"}),
+        (r"https://(?:a|b)\.example\.com", {"example.com"}),
+        (r"https://(?=x)x\.example\.org", {"x.example.org"}),
     ],
 )
 def test_literal_hosts(pattern: str, hosts: set[str]) -> None:
     assert literal_hosts(pattern) == hosts
+
+
+def test_literal_hosts_of_a_verbose_pattern() -> None:
+    pattern = re.compile(r"https:// .* example [.] com  # a comment", re.X)
+    assert literal_hosts(pattern.pattern, pattern.flags) == {"example.com"}
+
+
+def test_literal_hosts_without_the_private_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a Python release drops its regex parser, the review reads the text instead."""
+    monkeypatch.setattr(review_module, "_regex_parser", lambda: None)
+    assert literal_hosts(r"https://(www\.)?example\.com") == {"example.com"}
+    assert literal_hosts(r"https://.*example[.]com") == set()  # the text misses this dot
+
+
+@pytest.mark.parametrize(
+    ("key", "concern"),
+    [
+        ("*", "every website"),
+        ("null", "sandboxed"),
+        (re.compile(".*"), "'null'"),
+        (re.compile("https://.*"), "unrelated"),
+        ("https://*.github.io", "public suffix"),
+        ("http://intranet.example", "plain-http"),
+        ("https://app.example", None),
+        ("https://*.app.example", None),
+        ("http://localhost:*", None),
+        (re.compile(r"https://app\.example"), None),
+    ],
+)
+def test_credential_concern(key: object, concern: str | None) -> None:
+    found = credential_concern(parse_origin_key(key))
+    if concern is None:
+        assert found is None
+    else:
+        assert found is not None and concern in found
 
 
 @pytest.mark.parametrize(

@@ -438,3 +438,108 @@ async def test_agrees_with_the_demo(aiohttp_client: ClientFactory, name: str) ->
     case = _demo_case(name)
     verdict = await check(client, case.pop("path"), origin=DEMO_PAGE, **case)
     assert ("allowed" if verdict.ok else "blocked") == DEMO_TESTS[name], verdict.explain()
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages speak Python, and fixes are written the way the app configures CORS
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_cookie_header_error_names_the_python_arguments(client: Client) -> None:
+    with pytest.raises(ValueError, match="cannot set the header") as error:
+        await check(client, "/items", origin=PAGE, headers={"Cookie": "a=b"})
+    message = str(error.value)
+    assert "credentials=True" in message
+    assert "cookie jar" in message
+    assert "--" not in message
+
+
+async def _refused(request: web.Request) -> web.Response:
+    return web.Response(text="refused")
+
+
+@aiohttp_cors.custom_cors({OTHER: ResourceOptions()})
+async def decorated(request: web.Request) -> web.Response:
+    return web.Response(text="decorated")
+
+
+def modes_app() -> web.Application:
+    """Each way of configuring a route, none of them allowing PAGE."""
+    app = web.Application()
+    cors = aiohttp_cors.setup(app, defaults={OTHER: ResourceOptions()}, all_routes="/api")
+    app.router.add_get("/api/app-wide", _refused)
+    app.router.add_get("/api/decorated", decorated)
+    cors.add(app.router.add_get("/added", _refused), {OTHER: ResourceOptions()})
+    return app
+
+
+MODE_FIXES = [
+    pytest.param(
+        "/api/app-wide",
+        f'setup(app, defaults={{"{PAGE}": ResourceOptions(...)}}, all_routes=...)',
+        "cors.add",
+        id="app-wide: setup's defaults, no cors.add",
+    ),
+    pytest.param(
+        "/api/decorated",
+        f'@custom_cors({{"{PAGE}": ResourceOptions(...)}}) on this route\'s handler',
+        "cors.add",
+        id="decorator: the handler's @custom_cors",
+    ),
+    pytest.param(
+        "/added",
+        f'cors.add(route, {{"{PAGE}": ResourceOptions(...)}})',
+        "all_routes",
+        id="cors.add: the route's config",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "fix", "not_said"), MODE_FIXES)
+async def test_fix_is_written_in_the_apps_mode(
+    aiohttp_client: ClientFactory, path: str, fix: str, not_said: str
+) -> None:
+    client = await aiohttp_client(modes_app())
+    verdict = await check(client, path, origin=PAGE)
+    (problem,) = [p for p in verdict.problems if p.rule == "acao-missing"]
+    assert fix in problem.fix, verdict.explain()
+    assert not_said not in problem.fix, verdict.explain()
+    assert "only if you trust it" in problem.fix
+
+
+def app_wide_app(defaults: bool) -> web.Application:
+    app = web.Application()
+    aiohttp_cors.setup(
+        app, defaults={PAGE: ResourceOptions()} if defaults else None, all_routes=True
+    )
+    app.router.add_get("/items", _refused)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("defaults", "method", "headers", "said"),
+    [
+        pytest.param(
+            True, "PUT", {}, "app-wide mode covers every route of /items, so it needs a PUT route",
+            id="a method the path does not serve",
+        ),
+        pytest.param(
+            True, "PUT", {"X-Token": "1"}, "(app-wide mode covers that route once it exists)",
+            id="that method and a header: the combined fix",
+        ),
+        pytest.param(
+            False, "GET", {"X-Token": "1"},
+            "setup(app, all_routes=...) got no defaults, so no origin is allowed",
+            id="setup without defaults",
+        ),
+    ],
+)  # fmt: skip
+async def test_refusals_in_app_wide_mode_name_setup_not_cors_add(
+    aiohttp_client: ClientFactory, defaults: bool, method: str, headers: Headers, said: str
+) -> None:
+    # Each fix is about setup(..., all_routes=...), where this app writes its configuration.
+    client = await aiohttp_client(app_wide_app(defaults))
+    verdict = await check(client, "/items", origin=PAGE, method=method, headers=headers)
+    (problem,) = verdict.problems
+    assert said in problem.fix, verdict.explain()
+    assert "cors.add" not in problem.fix, verdict.explain()

@@ -197,3 +197,26 @@ async def test_an_error_filter_never_turns_the_warning_into_a_500(
             await socket.send_str("hi")
             assert (await socket.receive()).data == "hi"
     assert "cross-site WebSocket hijacking" in caplog.text
+
+
+async def closes_in_finally(request: web.Request) -> web.WebSocketResponse:
+    """The handler shape docs/security.rst recommends: prepare() before the try."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    try:
+        async for _ in ws:
+            pass
+    finally:
+        await ws.close()
+    return ws
+
+
+async def test_the_documented_handler_shape_keeps_the_403(aiohttp_client: AiohttpClient) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_get("/ws", closes_in_finally), {PAGE: ResourceOptions()})
+    client = await aiohttp_client(app)
+    response = await client.get("/ws", headers={"Origin": OTHER, **HANDSHAKE})
+    assert response.status == 403
+    async with client.ws_connect("/ws", headers={"Origin": PAGE}) as socket:
+        await socket.close()

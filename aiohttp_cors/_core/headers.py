@@ -7,7 +7,7 @@ isolation and reused by the configuration compiler and the request path alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from typing import Final
 
 from multidict import istr
@@ -68,6 +68,13 @@ NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST
 
 #: Methods a browser refuses to send at all (Fetch: forbidden method).
 FORBIDDEN_METHODS: Final = frozenset({"CONNECT", "TRACE", "TRACK"})
+
+
+def is_preflight(method: str, headers: Container[str]) -> bool:
+    """Whether a request is a CORS preflight: ``OPTIONS`` with
+    ``Access-Control-Request-Method`` (Fetch standard, CORS-preflight request).  An
+    ``OPTIONS`` request without it is an ordinary request."""
+    return method == "OPTIONS" and ACRM in headers
 
 
 def is_token(value: str) -> bool:
@@ -146,25 +153,31 @@ def parse_request_headers(
     return tuple(names)
 
 
-def vary_with(existing: Iterable[str], name: str) -> str | None:
-    """Return a ``Vary`` value that adds *name* to the *existing* Vary lines.
+def vary_with(existing: Iterable[str], *names: str) -> str | None:
+    """Return a ``Vary`` value that adds *names* to the *existing* Vary lines.
 
-    Returns ``None`` when nothing needs to change: *name* is already listed (in any case),
-    or ``Vary: *`` already varies on everything.
+    Returns ``None`` when nothing needs to change: every name is already listed (in any
+    case), or ``Vary: *`` already varies on everything.
     """
     parts: list[str] = []
-    wanted = name.lower()
+    listed: set[str] = set()
     for line in existing:
         for element in line.split(","):
             element = element.strip()
             if not element:
                 continue
             lowered = element.lower()
-            if lowered == "*" or lowered == wanted:
+            if lowered == "*":
                 return None
-            parts.append(element)
-    parts.append(name)
-    return ", ".join(parts)
+            if lowered not in listed:
+                listed.add(lowered)
+                parts.append(element)
+    before = len(parts)
+    for name in names:
+        if name.lower() not in listed:
+            listed.add(name.lower())
+            parts.append(name)
+    return ", ".join(parts) if len(parts) > before else None
 
 
 def exposable_names(header_names: Iterable[str]) -> str | None:

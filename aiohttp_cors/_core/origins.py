@@ -16,15 +16,62 @@ request origins are matched only after a cheap syntax check, so junk is never re
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Union
+from typing import Any, Final, TypeVar, Union
 from urllib.parse import urlsplit
 
 from .errors import logger
+from .headers import is_token
+
+#: Attribute where ``varies_on`` records the request headers a callable's answer reads.
+VARIES_ON_ATTRIBUTE: Final = "__aiohttp_cors_varies_on__"
+
+_Callable = TypeVar("_Callable", bound=Callable[..., Any])
+
+
+def varies_on(*header_names: str) -> Callable[[_Callable], _Callable]:
+    """Name the request headers a request-aware origin callable's answer depends on.
+
+    ``def check(origin, request)`` may decide on more than the origin (a plan header, a
+    tenant header): then two requests from the same origin get different answers, and a
+    shared cache keyed on ``Vary: Origin`` alone could serve the granted one to the
+    other.  Every response of a path whose configuration holds the callable lists these
+    names in ``Vary``, preflights included.  ``@varies_on()`` with no name says the
+    callable reads no request header (it silences the setup warning)::
+
+        @aiohttp_cors.varies_on("X-Plan")
+        def paying_customers(origin, request):
+            return request.headers.get("X-Plan") == "pro"
+    """
+    names: list[str] = []
+    for name in header_names:
+        if not isinstance(name, str) or not is_token(name):
+            raise ValueError(
+                f"varies_on() takes request header names, such as 'X-Plan'; got {name!r}"
+            )
+        if name.lower() not in (known.lower() for known in names):
+            names.append(name)
+    recorded = tuple(names)
+
+    def mark(func: _Callable) -> _Callable:
+        if not callable(func):
+            raise TypeError(f"@varies_on(...) decorates an origin callable, got {func!r}")
+        try:
+            setattr(func, VARIES_ON_ATTRIBUTE, recorded)
+        except AttributeError:
+            raise TypeError(
+                f"@varies_on(...) cannot mark {func!r}: decorate the function (or the "
+                "method in its class), not a bound method or a built-in"
+            ) from None
+        return func
+
+    return mark
+
 
 #: Origins longer than this are refused without further work.  A serialized origin is a
 #: scheme, a host of at most 253 characters and a port: 1 KiB leaves ample room.
@@ -69,6 +116,10 @@ def parse_request_origin(origin: str) -> ParsedOrigin | None:
     if match is None:
         return None
     scheme, host, port = match.group(1), match.group(2), match.group(3) or ""
+    if port and (port[0] == "0" or int(port) > 65535 or _DEFAULT_PORTS.get(scheme) == port):
+        # Browsers serialize a port as a number from 1 to 65535, without the scheme's
+        # default: ":99999", ":0443" or ":443" on https come from no browser.
+        return None
     return ParsedOrigin(scheme, host, port)
 
 
@@ -130,12 +181,15 @@ class PredicateOrigin:
     ``True``; an exception refuses the origin (never a 500) and is logged with its
     traceback the first time only, so a broken callable cannot flood the log."""
 
-    __slots__ = ("failed_before", "predicate", "takes_request")
+    __slots__ = ("failed_before", "predicate", "takes_request", "varies_on")
 
     def __init__(self, predicate: OriginPredicate, takes_request: bool) -> None:
         self.predicate = predicate
         self.takes_request = takes_request
         self.failed_before = False
+        #: The request headers its answer reads (``@varies_on``); None when not said.
+        names = getattr(predicate, VARIES_ON_ATTRIBUTE, None)
+        self.varies_on: tuple[str, ...] | None = names if isinstance(names, tuple) else None
 
     def __call__(self, origin: str, request: object) -> object:
         """``True``/``False``, or an awaitable of the answer (an async callable)."""
@@ -144,7 +198,9 @@ class PredicateOrigin:
             if self.takes_request:
                 return predicate(origin, request)
             return predicate(origin)
-        except Exception:
+        except (Exception, asyncio.CancelledError):
+            # A CancelledError out of a plain call is the callable's own: the request's
+            # cancellation can only arrive at an await.
             self.report_failure(origin)
             return False
 

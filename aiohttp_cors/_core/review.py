@@ -22,9 +22,11 @@ Callables cannot be reviewed: what they accept is only known when they run.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
+import warnings
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 from publicsuffixlist import PublicSuffixList
 
@@ -33,6 +35,7 @@ from .origins import (
     AnyOrigin,
     ExactOrigin,
     OriginSpec,
+    PredicateOrigin,
     RegexOrigin,
     WildcardOrigin,
     describe_key,
@@ -74,6 +77,14 @@ def is_public_suffix(domain: str) -> bool:
 def review(spec: OriginSpec, options: ResourceOptions) -> list[str]:
     """Every security concern about letting *spec* in with *options*."""
     concerns: list[str] = []
+    if isinstance(spec, PredicateOrigin) and spec.takes_request and spec.varies_on is None:
+        concerns.append(
+            f"origin callable {describe_key(spec.predicate)} takes the request: if its answer "
+            "depends on a request header, a shared cache can serve an answer granted for one "
+            "value of it to requests with another; name the headers it reads with "
+            "@aiohttp_cors.varies_on('X-Header', ...) (or @aiohttp_cors.varies_on() if it "
+            "reads none), and they are added to Vary"
+        )
     if options.allow_credentials:
         concerns += _open_origin_concerns(spec, "allow_credentials=True", "your users' cookies")
         if options.expose_headers == "*":
@@ -86,6 +97,26 @@ def review(spec: OriginSpec, options: ResourceOptions) -> list[str]:
             spec, "allow_private_network=True", "devices on your users' private networks"
         )
     return concerns
+
+
+def credential_concern(spec: OriginSpec) -> str | None:
+    """Why letting *spec* in *with credentials* would be refused by the review, or None.
+
+    Browsers send cookies on WebSocket handshakes whatever ``allow_credentials`` says, so
+    a handshake carrying a cookie is judged as a credentialed request.  Callables are
+    the user's responsibility (what they accept is only known when they run): None.
+    Cached: tables built from the same keys ask again for every route.
+    """
+    try:
+        return _credential_concern(spec)
+    except TypeError:  # a key that cannot be hashed is reviewed every time
+        return _credential_concern.__wrapped__(spec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _credential_concern(spec: OriginSpec) -> str | None:
+    concerns = _open_origin_concerns(spec, "credentials", "your users' cookies")
+    return concerns[0] if concerns else None
 
 
 def _open_origin_concerns(spec: OriginSpec, option: str, what: str) -> list[str]:
@@ -127,12 +158,17 @@ def _open_origin_concerns(spec: OriginSpec, option: str, what: str) -> list[str]
 # --- probing regular expressions --------------------------------------------------------
 
 
-def literal_hosts(pattern: str) -> set[str]:
+def literal_hosts(pattern: str, flags: int = 0) -> set[str]:
     """Host names a pattern spells out literally: ``https://(www\\.)?example\\.com`` gives
     ``{"example.com"}``; a run that starts with a dot (``\\.co\\.uk``) gives its suffix
-    ``co.uk``, single labels (``\\.com``) included."""
+    ``co.uk``, single labels (``\\.com``) included.
+
+    The pattern is read as Python's regex parser reads it, so every spelling of a dot
+    (``\\.``, ``[.]``, ``(?:\\.)``, ``\\x2e``, ``\\056``, ``re.X`` layouts) is the same dot.
+    """
     hosts: set[str] = set()
-    for run in _literal_runs(pattern.lower()):
+    runs = _parsed_runs(pattern, flags)
+    for run in runs if runs is not None else _literal_runs(pattern.lower()):
         starts_with_dot = run.startswith(".")
         run = _SCHEME_PREFIX_RE.sub("", run)
         host = run.split("/", 1)[0].split(":", 1)[0].strip(".")
@@ -144,7 +180,97 @@ def literal_hosts(pattern: str) -> set[str]:
     return hosts
 
 
+def _regex_parser() -> Any:
+    """Python's own regex parser: ``re._parser`` (3.11 and later) or ``sre_parse`` (3.10,
+    deprecated since).  Both are private API with no promise of stability, so they are
+    imported defensively: if neither is there, or the tree changes shape, the review
+    falls back to reading the pattern's text (:func:`_literal_runs`), which knows only
+    the ``\\.`` spelling of a dot."""
+    for name in ("re._parser", "sre_parse"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None  # pragma: no cover - every CPython from 3.10 to 3.13 has one of them
+
+
+#: Repeats, whatever the Python version calls them: ``x{1}`` is ``x`` itself.
+_REPEATS: Final = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def _parsed_runs(pattern: str, flags: int) -> list[str] | None:
+    """The runs of literal text of *pattern* as the regex parser reads it (lower case);
+    None when the parser is not available or does not understand its own tree."""
+    parser = _regex_parser()
+    if parser is None:
+        return None
+    try:
+        tree = parser.parse(pattern, flags)
+        runs: list[str] = []
+        current: list[str] = []
+        _walk(tree, runs, current)
+        if current:
+            runs.append("".join(current))
+    except Exception:  # a private tree of another shape: read the text instead
+        return None
+    return [run.lower() for run in runs]
+
+
+def _walk(items: Any, runs: list[str], current: list[str]) -> None:
+    """Append the literal text of *items* (a parsed sequence) to *current*; anything that
+    is not one fixed character ends the run, and its own parts are read as runs apart."""
+    for op, argument in items:
+        name = _op_name(op)
+        if name == "LITERAL":
+            current.append(chr(argument))
+        elif name == "ANY":
+            # An unescaped dot, read as the dot it was meant to be (the commonest
+            # mistake): probing the look-alike with another character there finds it.
+            current.append(".")
+        elif name == "IN" and len(argument) == 1 and _op_name(argument[0][0]) == "LITERAL":
+            current.append(chr(argument[0][1]))  # [.] is one dot
+        elif name == "SUBPATTERN":
+            _walk(argument[-1], runs, current)  # (?:...) and (...) read inline
+        elif name in _REPEATS and argument[0] == argument[1] == 1:
+            _walk(argument[2], runs, current)
+        elif name == "AT":
+            continue  # ^, $, \b: no text
+        else:
+            if current:
+                runs.append("".join(current))
+                current.clear()
+            for nested in _nested_sequences(name, argument):
+                _walk(nested, runs, current)
+                if current:
+                    runs.append("".join(current))
+                    current.clear()
+
+
+def _op_name(op: Any) -> str:
+    """An operation's name (the parser's constants are ints carrying a ``name``)."""
+    return str(getattr(op, "name", op))
+
+
+def _nested_sequences(name: str, argument: Any) -> list[Any]:
+    """The parsed sequences inside an operation that is not fixed text."""
+    if name == "BRANCH":
+        return list(argument[1])
+    if name in _REPEATS:
+        return [argument[2]]
+    if name in ("ASSERT", "ASSERT_NOT"):
+        return [argument[1]]
+    if name == "GROUPREF_EXISTS":
+        return [branch for branch in argument[1:] if branch is not None]
+    if name == "ATOMIC_GROUP":
+        return [argument]
+    return []
+
+
 def _literal_runs(pattern: str) -> Iterator[str]:
+    """Runs of literal text read from a pattern's spelling (the fallback of
+    :func:`_parsed_runs`)."""
     run: list[str] = []
     index = 0
     while index < len(pattern):
@@ -168,7 +294,7 @@ def _literal_runs(pattern: str) -> Iterator[str]:
         yield "".join(run)
 
 
-def _probes(pattern: str) -> Iterator[tuple[str, str, str]]:
+def _probes(pattern: re.Pattern[str]) -> Iterator[tuple[str, str, str]]:
     """(kind, origin, what is wrong if it matches), most telling first."""
     yield (
         "null",
@@ -181,7 +307,7 @@ def _probes(pattern: str) -> Iterator[tuple[str, str, str]]:
             f"{scheme}://{UNRELATED_HOST}",
             f"it matches the unrelated origin '{scheme}://{UNRELATED_HOST}'",
         )
-    for host in sorted(literal_hosts(pattern)):
+    for host in sorted(literal_hosts(pattern.pattern, pattern.flags)):
         if is_public_suffix(host):
             origin = f"https://{PROBE_LABEL}.{host}"
             yield (
@@ -216,7 +342,7 @@ def _probes(pattern: str) -> Iterator[tuple[str, str, str]]:
 def _regex_problems(pattern: re.Pattern[str]) -> list[str]:
     """What probing *pattern* found, one sentence per kind of probe that matched."""
     found: dict[str, str] = {}
-    for kind, origin, problem in _probes(pattern.pattern):
+    for kind, origin, problem in _probes(pattern):
         if kind not in found and pattern.fullmatch(origin) is not None:
             found[kind] = problem
     return [

@@ -18,7 +18,8 @@ from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
 from .._core.errors import ProblemCollector
-from .._core.policy import OriginTable, ParsedConfig, ResourcePolicy
+from .._core.policy import ResourcePolicy
+from .._core.table import OriginTable, ParsedConfig
 from .decorators import handler_config, is_exempt, is_preflight_method
 from .parsing import ConfigParser, Layer
 from .request_config import RequestConfigPolicy, overrides_request_config
@@ -124,6 +125,10 @@ class AppScope:
     under path prefixes (``"/"`` for the whole app), segment by segment."""
 
     prefixes: tuple[str, ...] = ()
+    #: The prefixes may lie under any mount path (where the application is mounted is not
+    #: known yet): what is compiled at start, so that every path that may be in scope has
+    #: its OPTIONS route before the first request shows the mount path.
+    floating: bool = False
 
     @classmethod
     def parse(cls, all_routes: object) -> AppScope:
@@ -157,12 +162,40 @@ class AppScope:
     def enabled(self) -> bool:
         return bool(self.prefixes)
 
+    @property
+    def depends_on_mount(self) -> bool:
+        """Whether where the app is mounted changes what the scope covers: the prefixes
+        are relative to the application, and a sub-application's routes carry the path
+        it is mounted at (``"/"`` covers everything wherever it is)."""
+        return self.enabled and self.prefixes != ("/",)
+
+    def anywhere(self) -> AppScope:
+        """This scope under any mount path: a superset of the scope once mounted."""
+        return AppScope(self.prefixes, floating=self.depends_on_mount)
+
+    def under(self, mount_prefix: str) -> AppScope:
+        """This scope for an application mounted at *mount_prefix* (``""``: not mounted,
+        or mounted by domain), in the full paths its routes have there."""
+        if not mount_prefix:
+            return self
+        return AppScope(
+            tuple(
+                mount_prefix if prefix == "/" else mount_prefix + prefix for prefix in self.prefixes
+            )
+        )
+
     def covers(self, path: str) -> bool:
         """Whether *path* (a route's path pattern, or a request's path) is the prefix or
         lies under it: ``"/api"`` covers ``/api`` and ``/api/x``, not ``/apix``."""
         for prefix in self.prefixes:
             if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
                 return True
+        if self.floating:
+            slash = path.find("/", 1)
+            while slash != -1:
+                if AppScope(self.prefixes).covers(path[slash:]):
+                    return True
+                slash = path.find("/", slash + 1)
         return False
 
 
@@ -179,6 +212,13 @@ class CompiledPolicies:
     #: Some CORS path routes OPTIONS to a handler other than the plugin's (a '*' route, a
     #: view, the user's own OPTIONS route): preflights must be caught before routing.
     intercept_needed: bool
+    #: Routes of CORS paths whose handler is ``@cors_exempt``: the methods exempt (a
+    #: view's exempt methods), or None for every method.  Their responses are left alone,
+    #: whichever policy their path has.
+    exempt_routes: dict[web.AbstractRoute, frozenset[str] | None] = field(default_factory=dict)
+    #: A floating scope (mount path not known yet) covered paths the scope itself does not:
+    #: they must be compiled again once the mount path is known.
+    floated: bool = False
 
 
 @dataclass
@@ -211,6 +251,7 @@ class PolicyCompiler:
         strict: bool,
         options_handler: Handler,
         has_own_config: Callable[[web.Application], bool],
+        origin_timeout: float | None = None,
     ) -> None:
         self._parser = parser
         self._defaults = defaults
@@ -221,8 +262,10 @@ class PolicyCompiler:
         self._strict = strict
         self._options_handler = options_handler
         self._has_own_config = has_own_config
+        self._origin_timeout = origin_timeout
         self._tables: dict[tuple[ParsedConfig, ...], OriginTable] = {}
         self._policies: dict[tuple[object, ...], ResourcePolicy] = {}
+        self._exempt_routes: dict[web.AbstractRoute, frozenset[str] | None] = {}
 
     # -- config chains ----------------------------------------------------------------
 
@@ -273,7 +316,17 @@ class PolicyCompiler:
                 )
                 if is_exempt(handler):
                     chains.exempt_methods.update(methods)
+                    self._exempt_routes[route] = None
                     continue
+                if view is not None:
+                    # A view's own @cors_exempt methods: left alone like exempt handlers.
+                    exempt_here = [
+                        each for each in methods if is_exempt(getattr(view, each.lower(), None))
+                    ]
+                    if exempt_here:
+                        chains.exempt_methods.update(exempt_here)
+                        self._exempt_routes[route] = frozenset(exempt_here)
+                        methods = [each for each in methods if each not in exempt_here]
                 if route in self._route_configs:
                     route_layer = self._route_configs[route]
                 elif whole or self._scope.covers(resource.canonical):
@@ -328,23 +381,34 @@ class PolicyCompiler:
             routed.setdefault(hdrs.METH_HEAD, routed[hdrs.METH_GET])
         elif hdrs.METH_GET in exempt:
             exempt.add(hdrs.METH_HEAD)
+        # A '*' route: allow_methods decides which methods (the None flag, see
+        # Rule.allows_method).
+        any_method: tuple[OriginTable, None] | None = (
+            (self._table(chains.any_method), None) if chains.any_method is not None else None
+        )
+        # An exempt '*' route serves every method no other route serves: those are left
+        # alone (no answer for actual requests, preflights for them refused).
+        any_exempt = hdrs.METH_ANY in exempt and chains.any_method is None
         if chains.any_method is not None:
-            other = self._table(chains.any_method)
+            other_table = self._table(chains.any_method)
         else:
-            other = self._table(chains.other if chains.other is not None else self._chain())
+            other_table = self._table(chains.other if chains.other is not None else self._chain())
         actual_tables: dict[str, OriginTable | None] = {
             method: self._table(chain) for method, chain in routed.items()
         }
-        preflight_tables: dict[str, tuple[OriginTable, bool] | None] = {
+        preflight_tables: dict[str, tuple[OriginTable, bool | None] | None] = {
             method: (self._table(chain), True) for method, chain in routed.items()
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = (other, False)
+            preflight_tables[method] = None if any_exempt else (other_table, False)
+        other = None if any_exempt else other_table
+        if not any_exempt and any_method is not None and hdrs.METH_OPTIONS not in routed:
+            # The '*' route serves OPTIONS too: a preflight may ask for it like any other.
+            preflight_tables[hdrs.METH_OPTIONS] = any_method
         for method in exempt:
             actual_tables[method] = None
             preflight_tables[method] = None
-        any_method = (other, None) if chains.any_method is not None else None
         # Paths whose tables are all the same share one policy object (tables compare by
         # identity, and equal chains already share one table).
         key = (
@@ -361,6 +425,7 @@ class PolicyCompiler:
                 preflight_tables=preflight_tables,
                 any_method=any_method,
                 strict=self._strict,
+                origin_timeout=self._origin_timeout,
             )
         if chains.request_config_view is not None:
             return RequestConfigPolicy(policy, chains.request_config_view, self._parser)
@@ -376,6 +441,7 @@ class PolicyCompiler:
         registered.update(route.resource for route in self._route_configs if route.resource)
         groups: list[list[web.AbstractResource]] = []
         seen: set[web.AbstractResource] = set()
+        floated = False
         # Not into a sub-application with its own setup: the innermost configuration decides.
         own_apps = app_tree(app, descend=lambda subapp: not self._has_own_config(subapp))
         for router in (each.router for each in own_apps):
@@ -386,9 +452,33 @@ class PolicyCompiler:
                 if resource in registered or self._scope.covers(resource.canonical):
                     by_path.setdefault(resource.canonical, []).append(resource)
                     seen.add(resource)
+                    floated = floated or (
+                        self._scope.floating
+                        and resource not in registered
+                        and not AppScope(self._scope.prefixes).covers(resource.canonical)
+                    )
             groups.extend(by_path.values())
-        # Resources registered here but living in a router this app does not reach.
-        groups.extend([resource] for resource in registered if resource not in seen)
+        # Resources registered here but living in a router this app does not reach: a
+        # sub-application with its own setup is a mistake (its configuration alone
+        # decides there), any other router is compiled as it is.
+        unseen = [resource for resource in registered if resource not in seen]
+        if unseen:
+            foreign = {
+                resource
+                for each in app_tree(app)
+                if each is not app and self._has_own_config(each)
+                for below in app_tree(each)
+                for resource in below.router.resources()
+            }
+            for resource in unseen:
+                if resource in foreign:
+                    problems.add(
+                        f"resource {resource.canonical!r} belongs to a sub-application with its "
+                        "own aiohttp_cors.setup(), whose configuration alone decides there: "
+                        "add it with the CorsConfig that the sub-application's setup() returned"
+                    )
+                else:
+                    groups.append([resource])
         by_resource: dict[web.AbstractResource | None, ResourcePolicy] = {}
         intercept_needed = False
         for group in groups:
@@ -407,8 +497,16 @@ class PolicyCompiler:
                 other_methods=table,
                 preflight_tables={},
                 strict=self._strict,
+                origin_timeout=self._origin_timeout,
             )
-        return CompiledPolicies(by_resource, router_errors, self._scope, intercept_needed)
+        return CompiledPolicies(
+            by_resource,
+            router_errors,
+            AppScope(self._scope.prefixes),  # router errors: by the scope itself
+            intercept_needed,
+            self._exempt_routes,
+            floated,
+        )
 
     def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
         """Make OPTIONS requests to the path reach the plugin's preflight handler.
@@ -438,6 +536,9 @@ class PolicyCompiler:
         tables: dict[str, OriginTable | None] = {}
         for method in view_methods(view):
             handler = getattr(view, method.lower(), None)
+            if is_exempt(handler):
+                tables[method] = None
+                continue
             method_layer = handler_layer(self._parser, handler, method, None, problems)
             tables[method] = self._table(self._chain(method_layer, class_layer))
         problems.raise_if_any()
@@ -446,4 +547,5 @@ class PolicyCompiler:
             other_methods=self._table(self._chain(class_layer)),
             preflight_tables={m: (t, True) for m, t in tables.items() if t is not None},
             strict=self._strict,
+            origin_timeout=self._origin_timeout,
         )

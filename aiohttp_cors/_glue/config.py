@@ -16,7 +16,8 @@ from aiohttp import web
 
 from .._core.errors import ProblemCollector
 from .._core.options import ResourceOptions
-from .._core.policy import ParsedConfig, ResourcePolicy
+from .._core.policy import ResourcePolicy
+from .._core.table import ParsedConfig
 from .compiler import (
     PLAIN_RESOURCES,
     SUBAPP_RESOURCES,
@@ -32,6 +33,8 @@ from .compiler import (
 from .decorators import is_exempt
 from .hooks import HOOKS_KEY, RequestHooks
 from .parsing import ConfigParser, Layer, parse_layer
+from .refusals import RefusalSignal
+from .surface import CorsSurface, describe_app
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 # Keys are origin keys (see origins.py); typed loosely because Mapping keys are invariant
@@ -42,6 +45,25 @@ AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
 #: What ``cors.add`` takes and gives back unchanged, so that
 #: ``route = cors.add(app.router.add_get(...))`` keeps the route's type.
 RoutingEntity = TypeVar("RoutingEntity", bound=Union[web.AbstractRoute, web.AbstractResource])  # noqa: UP007
+
+#: How long an async origin callable may take, by default, before the request's origin is
+#: refused.  A callable that looks the origin up (a database, a cache) answers in
+#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
+#: hung one from holding responses (and their connections) forever.
+DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
+
+
+def check_origin_timeout(value: object) -> float | None:
+    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(
+            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return float(value)
 
 
 class CorsConfig:
@@ -59,6 +81,7 @@ class CorsConfig:
         router_adapter: object = None,
         all_routes: AllRoutes = False,
         strict: bool = False,
+        origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
     ) -> None:
         if router_adapter is not None:
             warnings.warn(
@@ -79,7 +102,9 @@ class CorsConfig:
             raise RuntimeError("CORS is already set up for this application")
         self._app = app
         self._strict = strict
+        self._origin_timeout = check_origin_timeout(origin_timeout)
         self._scope = AppScope.parse(all_routes)
+        self._all_routes = all_routes
         self._parser = ConfigParser(strict=strict)
         # What was registered: routes one by one (with their config layer, or None for
         # "no config of its own") and resources as a whole.
@@ -91,11 +116,11 @@ class CorsConfig:
         self._defaults_raw: CorsMapping | None = None
         self._defaults: ParsedConfig = ()
         self._started = False
-        self.hooks = RequestHooks(self._compile)
+        self._hooks = RequestHooks(self._compile, mount_relative=self._scope.depends_on_mount)
         self.defaults = defaults
-        app[HOOKS_KEY] = self.hooks
-        app.middlewares.insert(0, self.hooks.middleware)  # type: ignore[arg-type]
-        app.on_response_prepare.append(self.hooks.on_response_prepare)
+        app[HOOKS_KEY] = self._hooks
+        app.middlewares.insert(0, self._hooks.middleware)  # type: ignore[arg-type]
+        app.on_response_prepare.append(self._hooks.on_response_prepare)
         app.on_startup.append(self._on_startup)
 
     # -- configuration ------------------------------------------------------------------
@@ -113,7 +138,53 @@ class CorsConfig:
         problems.raise_if_any()
         self._defaults_raw = value
         self._defaults = parsed
-        self.hooks.reset()
+        self._hooks.reset()
+
+    @property
+    def all_routes(self) -> AllRoutes:
+        """The ``all_routes`` given to :func:`setup`: ``False`` (only what :meth:`add`
+        registers), ``True`` (app-wide) or the path prefixes app-wide mode covers."""
+        return self._all_routes
+
+    @property
+    def on_refusal(self) -> RefusalSignal:
+        """Signal sent for every refused preflight, actual request and WebSocket handshake
+        of this configuration's routes: append ``async def receiver(request, refusal)``
+        (see :class:`aiohttp_cors.Refusal`).  Frozen when the app starts, like aiohttp's
+        own signals."""
+        return self._hooks.refusals.signal
+
+    def reconfigure(self, *, defaults: CorsMapping | None) -> None:
+        """Replace ``defaults``, also while the app is serving.
+
+        The new mapping is validated like :func:`setup`'s (every problem at once, the
+        security review, strict mode), then every policy is compiled again and swapped in
+        one step.  On any problem a :class:`CorsConfigError` is raised and the running
+        configuration is left untouched.  Per-route, per-resource, handler and view configs
+        stay as they are.  A request is answered by one configuration, old or new, from
+        start to end; call this on the app's event loop (from another thread, through
+        ``loop.call_soon_threadsafe``).
+        """
+        problems = ProblemCollector()
+        parsed = self._parser.parse(defaults, "defaults", problems)
+        problems.raise_if_any()
+        if not self._started:
+            # Not serving yet: compiled when the app starts, as for CorsConfig.defaults.
+            self._defaults_raw, self._defaults = defaults, parsed
+            self._hooks.reset()
+            return
+        # For the mount path the running policies were compiled for; raises before any change.
+        compiled = self._compiler(self._hooks.mount_prefix, parsed).compile(self._app)
+        self._defaults_raw, self._defaults = defaults, parsed
+        self._hooks.install(compiled)
+
+    def describe(self) -> CorsSurface:
+        """The CORS surface of the app: for every CORS-enabled path and method (this
+        app's, and its sub-applications', their own ``setup`` included), the owning app and
+        each origin entry that can admit a request, with what it grants.  Works before the
+        app starts (compiled on demand) and while it serves (what requests get).  Raises
+        :class:`CorsConfigError` if the configuration does not compile."""
+        return describe_app(self._app, self._hooks)
 
     def add(
         self,
@@ -152,7 +223,7 @@ class CorsConfig:
                 f"Resource or route expected, got {routing_entity!r}: pass what "
                 "app.router.add_route(), add_resource(), add_static() or add_view() returned"
             )
-        self.hooks.reset()
+        self._hooks.reset()
         return routing_entity
 
     def _check_not_started(self) -> None:
@@ -161,7 +232,8 @@ class CorsConfig:
         if self._started or self._app.frozen:
             raise RuntimeError(
                 "the application has started: configure CORS before it starts "
-                "(setup, cors.add and CorsConfig.defaults)"
+                "(setup, cors.add and CorsConfig.defaults); to change the defaults while "
+                "serving, use cors.reconfigure(defaults=...)"
             )
 
     @staticmethod
@@ -226,47 +298,55 @@ class CorsConfig:
 
     # -- compilation --------------------------------------------------------------------
 
-    def _compiler(self) -> PolicyCompiler:
+    def _compiler(
+        self, mount_prefix: str | None = None, defaults: ParsedConfig | None = None
+    ) -> PolicyCompiler:
         return PolicyCompiler(
             parser=self._parser,
-            defaults=self._defaults,
+            defaults=self._defaults if defaults is None else defaults,
             route_configs=self._route_configs,
             resource_configs=self._resource_configs,
             first_route_configs=self._first_route_configs,
-            scope=self._scope,
+            scope=(
+                self._scope.anywhere() if mount_prefix is None else self._scope.under(mount_prefix)
+            ),
             strict=self._strict,
-            options_handler=self.hooks.answer_options,
+            options_handler=self._hooks.answer_options,
             has_own_config=lambda app: app is not self._app and HOOKS_KEY in app,
+            origin_timeout=self._origin_timeout,
         )
 
-    def _compile(self) -> CompiledPolicies:
-        """Compile the policies (at app start, or on first use of an app never started)."""
-        return self._compiler().compile(self._app)
+    def _compile(self, mount_prefix: str | None = None) -> CompiledPolicies:
+        """Compile the policies (at app start, or on first use of an app never started;
+        again with *mount_prefix* once a request shows where the app is mounted, if the
+        scope of all_routes depends on it)."""
+        return self._compiler(mount_prefix).compile(self._app)
 
-    def view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
+    def _view_policy(self, request: web.Request, view: type[Any]) -> ResourcePolicy:
         """The policy that applies to a request handled by *view* (``CorsViewMixin``
         answers preflights with it): the matched resource's, or, for a view reached in a
         way the plugin did not see, one compiled from the view's own config chain."""
         if isinstance(request, web.Request):
-            policy = self.hooks.policy_of(request)
+            policy = self._hooks.policy_of(request)
             if policy is not None:
                 return policy
         return self._compiler().view_policy(view)
 
     async def _on_startup(self, app: web.Application) -> None:
-        compiled = self.hooks.compiled()
+        compiled = self._hooks.compiled()
         self._started = True
+        self._hooks.refusals.freeze()
         if not compiled.intercept_needed and self._nothing_runs_before_routing(app):
             # Nothing runs before the plugin's own OPTIONS routes, so they answer
             # preflights first anyway: drop the middleware and its cost on every request.
-            app.middlewares.remove(self.hooks.middleware)  # type: ignore[arg-type]
+            app.middlewares.remove(self._hooks.middleware)  # type: ignore[arg-type]
 
     def _nothing_runs_before_routing(self, app: web.Application) -> bool:
         """Whether this app tree has no middleware but the plugin's own (and the
         middleware list can still change)."""
         if app is not self._app or app.middlewares.frozen:
             return False
-        own = self.hooks.middleware
+        own = self._hooks.middleware
         return own in app.middlewares and all(
             middleware is own for each in app_tree(self._app) for middleware in each.middlewares
         )
@@ -278,6 +358,7 @@ def setup(
     defaults: CorsMapping | None = None,
     all_routes: AllRoutes = False,
     strict: bool = False,
+    origin_timeout: float | None = DEFAULT_ORIGIN_TIMEOUT,
 ) -> CorsConfig:
     """Enable CORS for *app* and return its :class:`CorsConfig`.
 
@@ -289,9 +370,19 @@ def setup(
         router 404/405 answers get CORS headers too.  A path prefix (``"/api"``) or a
         sequence of them does the same for the routes at or under those paths only.
     :param strict: turn every :class:`CorsSecurityWarning` into a :class:`CorsConfigError`,
-        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``.
+        and refuse WebSocket handshakes admitted only by ``"*"`` or ``"null"``, or carrying
+        a cookie and admitted by an entry the security review refuses with credentials.
+    :param origin_timeout: seconds an async origin callable may take (default 5); past
+        them the request's origin is refused and the route logged once.  ``None``: no
+        bound.
     """
-    cors = CorsConfig(app, defaults=defaults, all_routes=all_routes, strict=strict)
+    cors = CorsConfig(
+        app,
+        defaults=defaults,
+        all_routes=all_routes,
+        strict=strict,
+        origin_timeout=origin_timeout,
+    )
     app[APP_CONFIG_KEY] = cors
     return cors
 

@@ -15,26 +15,30 @@ applied.  No CORS rule lives here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final, TypeVar
 
 from aiohttp import hdrs, web
-from multidict import CIMultiDict
+from aiohttp.web_urldispatcher import PrefixedSubAppResource
 
-from .._core.errors import CorsSecurityWarning, logger
-from .._core.headers import ACAO, ACEH, ACRH, ACRM, ACRPN, ORIGIN, VARY, printable, vary_with
-from .._core.policy import (
+from .._core.answers import (
+    HANDSHAKE_REFUSED,
+    NOSNIFF,
     PREFLIGHT_FAILED,
     ActualAnswer,
-    Pending,
     PreflightAnswer,
-    ResourcePolicy,
 )
+from .._core.errors import CorsConfigError, CorsSecurityWarning, logger
+from .._core.headers import ACRH, ACRM, ACRPN, ORIGIN, is_preflight, printable
+from .._core.pending import Pending
+from .._core.policy import ResourcePolicy
 from .compiler import CompiledPolicies, Handler
+from .refusals import Refusal, RefusalKind, RefusalNotifier
 
-_NOSNIFF: Final = ("X-Content-Type-Options", "nosniff")
 T = TypeVar("T")
 
 
@@ -56,13 +60,6 @@ class HandshakeRefused(web.HTTPForbidden):
 _OWN_RESPONSES: Final = frozenset({PreflightResponse, PreflightRefused, HandshakeRefused})
 
 
-def refusal_headers(answer: PreflightAnswer) -> CIMultiDict[str]:
-    """Headers of a refusal: its Vary, and nosniff, since the text echoes request data."""
-    headers = CIMultiDict(answer.headers)
-    headers.add(*_NOSNIFF)
-    return headers
-
-
 def ask_preflight(
     request: web.Request, policy: ResourcePolicy
 ) -> PreflightAnswer | Pending[PreflightAnswer]:
@@ -81,50 +78,75 @@ def ask_preflight(
     )
 
 
+async def within_timeout(
+    pending: Pending[T], request: web.Request, policy: ResourcePolicy | None
+) -> T:
+    """The answer an async origin callable leads to, waited for at most the policy's
+    ``origin_timeout``: past it, the pending answer's refusal, logged once per route."""
+    if policy is None or policy.origin_timeout is None:
+        return await pending
+    timeout = policy.origin_timeout
+    try:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(timeout):
+                return await pending
+        return await asyncio.wait_for(pending.coroutine, timeout)
+    except asyncio.TimeoutError:
+        # The route's pattern, never the request path: one entry per route at most.
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "(router error)"
+        if route in policy.timed_out_routes:
+            level = logging.DEBUG
+        else:
+            policy.timed_out_routes.add(route)
+            level = logging.WARNING
+        logger.log(
+            level,
+            "CORS origin callable did not answer within origin_timeout=%ss on route %r; "
+            "the request's origin is refused (later timeouts on this route are logged at "
+            "DEBUG)",
+            timeout,
+            printable(route, 200),
+        )
+        return pending.fallback
+
+
 async def settle(
-    request: web.Request, answer: PreflightAnswer | Pending[PreflightAnswer]
+    request: web.Request,
+    answer: PreflightAnswer | Pending[PreflightAnswer],
+    policy: ResourcePolicy | None = None,
+    refusals: RefusalNotifier | None = None,
 ) -> PreflightAnswer:
-    """The final answer (awaiting an async origin callable); refusals logged."""
+    """The final answer (awaiting an async origin callable, at most the policy's
+    ``origin_timeout``); refusals logged and handed to the ``on_refusal`` receivers of
+    *refusals*, if it has any."""
     if isinstance(answer, Pending):
-        answer = await answer
+        answer = await within_timeout(answer, request, policy)
     if answer.refusal is not None:
-        log_refusal("preflight", answer.refusal.removeprefix(PREFLIGHT_FAILED), request)
+        reason = answer.refusal.removeprefix(PREFLIGHT_FAILED)
+        log_refusal("preflight", reason, request)
+        if refusals:
+            method = request.headers.get(ACRM, "")
+            await refusals.send(request, refusal_of("preflight", request, reason, method))
     return answer
 
 
-def preflight_response(answer: PreflightAnswer) -> PreflightResponse:
+def preflight_response(answer: PreflightAnswer, vary_extra: str | None = None) -> PreflightResponse:
+    """The response to a preflight, with the headers the answer gives it."""
+    headers = answer.headers_to_send(vary_extra)
     if answer.refusal is None:
-        return PreflightResponse(headers=answer.headers)
-    return PreflightResponse(status=403, text=answer.refusal, headers=refusal_headers(answer))
+        return PreflightResponse(headers=headers)
+    return PreflightResponse(status=403, text=answer.refusal, headers=headers)
 
 
-async def respond_to_preflight(request: web.Request, policy: ResourcePolicy) -> PreflightResponse:
+async def respond_to_preflight(
+    request: web.Request, policy: ResourcePolicy, refusals: RefusalNotifier | None = None
+) -> PreflightResponse:
     answer = ask_preflight(request, policy)
     # A granted answer (most often from the policy's cache) needs no further step.
     if type(answer) is not PreflightAnswer or answer.refusal is not None:
-        answer = await settle(request, answer)
-    return preflight_response(answer)
-
-
-def apply_actual(answer: ActualAnswer, origins: Sequence[str], headers: CIMultiDict[str]) -> None:
-    """Write an actual-response answer into the response's headers."""
-    if answer.vary_origin and headers.setdefault(VARY, ORIGIN) != ORIGIN:
-        merged = vary_with(headers.getall(VARY), ORIGIN)
-        if merged is not None:
-            headers[VARY] = merged
-    for name in answer.remove_headers:
-        if name in headers:
-            del headers[name]
-    if answer.reflect_origin:
-        headers[ACAO] = origins[0]
-    for name, value in answer.set_headers:  # faster than update() for a pair or two
-        headers[name] = value
-    if answer.expose_all is not None:
-        exposed = answer.expose_all.value_for(tuple(headers.keys()))
-        if exposed is not None:
-            headers[ACEH] = exposed
-        elif ACEH in headers:
-            del headers[ACEH]
+        answer = await settle(request, answer, policy, refusals)
+    return preflight_response(answer, policy.vary_extra)
 
 
 def innermost(apps: Sequence[web.Application], key: web.AppKey[T]) -> T | None:
@@ -165,6 +187,26 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else request.path
 
 
+def refusal_of(kind: RefusalKind, request: web.Request, reason: str, method: str) -> Refusal:
+    """The ``on_refusal`` record of a refused request."""
+    origin = request.headers.get(ORIGIN)
+    return Refusal(kind, origin, reason, route_label(request), method, request.path)
+
+
+def actual_refusal_reason(
+    policy: ResourcePolicy, method: str, origins: Sequence[str], answer: ActualAnswer
+) -> str | None:
+    """Why an actual request with an Origin was refused, or None if it was not: its answer
+    is the table's answer for origins no rule admits (unless that table answers every
+    request alike, ``"*"`` with ``send_wildcard``, and so refuses nobody)."""
+    table = policy.actual_tables.get(method, policy.other_methods)
+    if table is None or answer is not table.refused or table.refused is table.no_origin:
+        return None
+    if len(origins) != 1:
+        return "the request has more than one Origin header"
+    return f"origin '{printable(origins[0])}' is not allowed"
+
+
 def log_refusal(what: str, reason: str, request: web.Request) -> None:
     """Log one refused preflight or handshake at DEBUG, escaped so that a hostile header
     can neither forge nor flood log lines."""
@@ -181,22 +223,56 @@ def log_refusal(what: str, reason: str, request: web.Request) -> None:
 class RequestHooks:
     """The hooks of one ``CorsConfig``, applying the policies it compiled."""
 
-    def __init__(self, compile_policies: Callable[[], CompiledPolicies]) -> None:
+    def __init__(
+        self, compile_policies: Callable[..., CompiledPolicies], *, mount_relative: bool = False
+    ) -> None:
         self._compile_policies = compile_policies
+        # all_routes path prefixes are relative to the application: a sub-application's
+        # routes carry its mount path, which aiohttp tells no one before a request
+        # arrives (the sub-application has no link to its parent).  The first request
+        # shows it (request.match_info.apps); the policies are compiled again for it.
+        self._mount_relative = mount_relative
+        self._mount_unknown = mount_relative
         self._compiled: CompiledPolicies | None = None
+        self._exempt_routes: Mapping[web.AbstractRoute, frozenset[str] | None] = {}
         # The compiled policies by resource: the one look-up every response costs.
         self._by_resource: Mapping[web.AbstractResource | None, ResourcePolicy] | None = None
         self.middleware = self._make_middleware()
+        #: ``cors.on_refusal``'s receivers.
+        self.refusals = RefusalNotifier(self)
+        #: The mount path the policies were compiled again for, once a request showed it
+        #: (``CorsConfig.reconfigure`` compiles for the same).
+        self.mount_prefix: str | None = None
 
     def reset(self) -> None:
         """Forget the compiled policies (the configuration changed before start)."""
         self._compiled = self._by_resource = None
+        self._exempt_routes = {}
+        self._mount_unknown = self._mount_relative
+        self.mount_prefix = None
+
+    def compile_now(self) -> CompiledPolicies:
+        """Policies compiled from the configuration as it is now, not kept (for a
+        description of an app that has not started: routes may still be added)."""
+        return self._compile_policies()
+
+    def install(self, compiled: CompiledPolicies) -> None:
+        """Swap in policies compiled while serving (``CorsConfig.reconfigure``).
+
+        The attributes are set without an await between them, so no request on this
+        event loop sees one without the other.  A request reads them once, when the plugin
+        first answers it, and keeps what it read (a pending origin callable included).
+        """
+        self._compiled = compiled
+        self._by_resource = compiled.by_resource
+        self._exempt_routes = compiled.exempt_routes
 
     def compiled(self) -> CompiledPolicies:
         """The compiled policies (compiled now for an app used without being started)."""
         if self._compiled is None:
             self._compiled = self._compile_policies()
             self._by_resource = self._compiled.by_resource
+            self._exempt_routes = self._compiled.exempt_routes
         return self._compiled
 
     def _resources(self) -> Mapping[web.AbstractResource | None, ResourcePolicy]:
@@ -205,7 +281,28 @@ class RequestHooks:
 
     def policy_of(self, request: web.Request) -> ResourcePolicy | None:
         """The policy of the resource the request matched, if CORS is enabled on it."""
+        if self._mount_unknown:
+            self._learn_mount(request)
         return self._resources().get(request.match_info.route.resource)
+
+    def _learn_mount(self, request: web.Request) -> None:
+        """Compile again for the path this (sub-)application is mounted at, if any."""
+        # A hand-made request (tests written for 0.8.1 build some) tells nothing.
+        apps = getattr(getattr(request, "match_info", None), "apps", None)
+        if not isinstance(apps, tuple):
+            return
+        self._mount_unknown = False
+        prefix = mount_prefix(apps, self)
+        if not prefix and not self.compiled().floated:
+            return  # not mounted, and nothing was compiled for another mount path
+        try:
+            compiled = self._compile_policies(prefix)
+        except CorsConfigError:
+            # Found at app start otherwise; never a 500 for the request that showed it.
+            logger.exception("CORS configuration of the application mounted at %r", prefix or "/")
+            return
+        self.mount_prefix = prefix
+        self.install(compiled)
 
     def _router_error_policy(
         self, request: web.Request, compiled: CompiledPolicies
@@ -217,7 +314,7 @@ class RequestHooks:
         if (
             policy is None
             or request.match_info.http_exception is None
-            or (request.method == hdrs.METH_OPTIONS and ACRM in request.headers)
+            or is_preflight(request.method, request.headers)
             or not compiled.scope.covers(request.path)
             or innermost(request.match_info.apps, HOOKS_KEY) is not self
         ):
@@ -230,21 +327,26 @@ class RequestHooks:
         """Handler of the OPTIONS route the plugin adds to CORS-enabled resources."""
         policy = self.policy_of(request)
         if policy is None:
-            raise web.HTTPMethodNotAllowed(request.method, ())
-        return await respond_to_preflight(request, policy)
+            # Out of scope once the mount path was known: the router's own answer.
+            resource = request.match_info.route.resource
+            served = [
+                route.method for route in resource or () if route.handler != self.answer_options
+            ]
+            raise web.HTTPMethodNotAllowed(request.method, served)
+        return await respond_to_preflight(request, policy, self.refusals)
 
     def _make_middleware(self) -> Callable[[web.Request, Handler], object]:
         @web.middleware
         async def cors_preflight_middleware(
             request: web.Request, handler: Handler
         ) -> web.StreamResponse:
-            if request.method == hdrs.METH_OPTIONS and ACRM in request.headers:
+            if is_preflight(request.method, request.headers):
                 # The innermost configuration decides, also for a sub-application
                 # whose own middleware would run after this app's others.
                 owner = innermost(request.match_info.apps, HOOKS_KEY)
                 policy = None if owner is None else owner.policy_of(request)
-                if policy is not None:
-                    return await respond_to_preflight(request, policy)
+                if policy is not None and owner is not None:
+                    return await respond_to_preflight(request, policy, owner.refusals)
             return await handler(request)
 
         return cors_preflight_middleware
@@ -254,23 +356,40 @@ class RequestHooks:
     async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
         if type(response) in _OWN_RESPONSES:
             return
+        if self._mount_unknown:
+            self._learn_mount(request)
         by_resource = self._by_resource
         if by_resource is None:
             by_resource = self._resources()
-        policy = by_resource.get(request.match_info.route.resource)
+        route = request.match_info.route
+        policy = by_resource.get(route.resource)
         if policy is None:
             policy = self._router_error_policy(request, self.compiled())
             if policy is None:
                 return
+        elif self._exempt_routes and self._is_exempt(route, request.method):
+            return  # an @cors_exempt handler's response is its own
         origins = request.headers.getall(ORIGIN, ())
         if response.status == 101:
             await self._check_handshake(request, policy, origins)
             return
         answer = policy.actual(request.method, origins, request)
         if isinstance(answer, Pending):
-            answer = await answer
+            answer = await within_timeout(answer, request, policy)
         if answer is not None:
-            apply_actual(answer, origins, response.headers)
+            answer.apply(response.headers, origins, policy.vary_extra)
+            # The signal itself (a C-level length), not the notifier: this runs on every response.
+            if origins and self.refusals.signal:
+                reason = actual_refusal_reason(policy, request.method, origins, answer)
+                if reason is not None:
+                    refusal = refusal_of("actual", request, reason, request.method)
+                    await self.refusals.send(request, refusal)
+
+    def _is_exempt(self, route: web.AbstractRoute, method: str) -> bool:
+        if route not in self._exempt_routes:
+            return False
+        methods = self._exempt_routes[route]
+        return methods is None or method in methods or (method == "HEAD" and "GET" in methods)
 
     async def _check_handshake(
         self, request: web.Request, policy: ResourcePolicy, origins: Sequence[str]
@@ -283,13 +402,30 @@ class RequestHooks:
             request,
         )
         if isinstance(answer, Pending):
-            answer = await answer
+            answer = await within_timeout(answer, request, policy)
         if answer.warning is not None:
             warn_at_request_time(answer.warning)
         if answer.refusal is not None:
             log_refusal("websocket handshake", answer.refusal, request)
+            if self.refusals:
+                reason = answer.refusal.removeprefix(HANDSHAKE_REFUSED)
+                refusal = refusal_of("handshake", request, reason, request.method)
+                await self.refusals.send(request, refusal)
             # Raised inside ws.prepare(): the 101 never goes out.
-            raise HandshakeRefused(text=answer.refusal, headers=dict([_NOSNIFF]))
+            raise HandshakeRefused(text=answer.refusal, headers=dict([NOSNIFF]))
+
+
+def mount_prefix(apps: Sequence[web.Application], hooks: RequestHooks) -> str:
+    """The path at which the application of *hooks* is mounted, as seen from a request's
+    chain of applications (outermost first): ``""`` at the root or under a domain."""
+    for index, app in enumerate(apps):
+        if index and app.get(HOOKS_KEY) is hooks:
+            for resource in apps[index - 1].router.resources():
+                if isinstance(resource, PrefixedSubAppResource):
+                    info = resource.get_info()
+                    if info["app"] is app:
+                        return str(info["prefix"])
+    return ""
 
 
 #: Each application's hooks, so that a request finds the innermost configuration.

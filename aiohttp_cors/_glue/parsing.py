@@ -15,8 +15,8 @@ from typing import Any, Final
 from .._core.errors import CorsConfigError, ProblemCollector, warn_security
 from .._core.options import ResourceOptions, options_from
 from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
-from .._core.policy import ParsedConfig
 from .._core.review import review
+from .._core.table import ParsedConfig
 
 #: A parsed config and whether the layers below it (resource config, defaults) still
 #: apply (``inherit_defaults``).
@@ -36,6 +36,33 @@ class _Entry:
     warned: bool = False
 
 
+def _not_a_mapping(config: object) -> str:
+    """0.8.1's text for a config that is not a mapping, and for a list of origins (what
+    Starlette and django-cors-headers users write first) the mapping to write instead."""
+    message = f"Config must be mapping, got '{config}'"
+    if not isinstance(config, (list, tuple, set, frozenset)):
+        return message
+    origins = sorted(config, key=str) if isinstance(config, (set, frozenset)) else list(config)
+    if not origins or not all(isinstance(origin, str) for origin in origins):
+        return (
+            f"{message}: a config maps each origin to its options, e.g. "
+            '{"https://app.example.com": ResourceOptions()}'
+        )
+    entries = ", ".join(f"{_double_quoted(origin)}: ResourceOptions()" for origin in origins)
+    return (
+        f"{message}: a config maps each origin to its options, not a list of origins; "
+        f"write {{{entries}}} (with the options each origin needs)"
+    )
+
+
+def _double_quoted(text: str) -> str:
+    """A Python string literal in double quotes, as the documentation writes origins."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        return f'"{literal[1:-1]}"'
+    return literal
+
+
 class ConfigParser:
     """Validates configs for one ``CorsConfig``; remembers what it has seen, so that ten
     thousand routes sharing a config cost one validation and one copy of it."""
@@ -44,7 +71,7 @@ class ConfigParser:
         self._strict = strict
         # (origin key, options) -> (spec, security concerns): each distinct entry is
         # validated and reviewed once.
-        self._entries: dict[tuple[str | re.Pattern[str], ResourceOptions], _Entry] = {}
+        self._entries: dict[tuple[object, ResourceOptions], _Entry] = {}
         # Configs met again while compiling (a handler's @custom_cors, a view's
         # cors_config), by what carries them; and equal results, shared.
         self._by_source: dict[Hashable, ParsedConfig] = {}
@@ -58,7 +85,7 @@ class ConfigParser:
         if config is None:
             return ()
         if type(config) is not dict and not isinstance(config, Mapping):
-            problems.add(f"Config must be mapping, got {config!r}")
+            problems.add(_not_a_mapping(config))
             return ()
         parsed = [
             entry
@@ -90,8 +117,9 @@ class ConfigParser:
     def _entry(
         self, key: object, value: object, where: str, problems: ProblemCollector
     ) -> tuple[OriginSpec, ResourceOptions] | None:
-        # Keys that are strings or patterns compare by value, so equal entries meet again.
-        by_value = key if isinstance(key, (str, re.Pattern)) else None
+        # Keys that are strings or patterns compare by value, so equal entries meet again;
+        # a callable is the same entry wherever it is given (reviewed and warned once).
+        by_value = key if isinstance(key, (str, re.Pattern)) or _is_hashable_callable(key) else None
         if by_value is not None and isinstance(value, ResourceOptions):
             known = self._entries.get((by_value, value))
             if known is not None:
@@ -142,6 +170,16 @@ class ConfigParser:
         entry.warned = True
 
 
+def _is_hashable_callable(key: object) -> bool:
+    if not callable(key):
+        return False
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
 def parse_layer(
     parser: ConfigParser,
     config: Mapping[Any, Any] | None,
@@ -149,7 +187,11 @@ def parse_layer(
     where: str,
     problems: ProblemCollector,
 ) -> Layer | None:
-    """A config given to ``cors.add`` as a layer of the chain, or None without one."""
+    """A config given to ``cors.add`` as a layer of the chain, or None without one.
+
+    ``inherit_defaults=False`` without a config is a layer too, an empty one that stops
+    the chain: it closes the route (no origin admitted, unless the handler's own
+    ``@custom_cors`` admits some), rather than silently keeping the defaults."""
     if config is None:
-        return None
+        return None if inherit_defaults else parser.layer((), False)
     return parser.layer(parser.parse(config, where, problems), inherit_defaults)

@@ -17,17 +17,12 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .._core.answers import ActualAnswer, HandshakeAnswer, PreflightAnswer
 from .._core.errors import ProblemCollector, logger
 from .._core.headers import printable
-from .._core.policy import (
-    ActualAnswer,
-    HandshakeAnswer,
-    OriginTable,
-    ParsedConfig,
-    Pending,
-    PreflightAnswer,
-    ResourcePolicy,
-)
+from .._core.pending import Pending
+from .._core.policy import ResourcePolicy
+from .._core.table import OriginTable, ParsedConfig
 from .decorators import REQUEST_CONFIG_DEFAULT_ATTRIBUTE
 from .parsing import ConfigParser
 
@@ -86,6 +81,7 @@ class RequestConfigPolicy(ResourcePolicy):
             preflight_tables=compiled.preflight_tables,
             any_method=compiled.any_method,
             strict=compiled.strict,
+            origin_timeout=compiled.origin_timeout,
         )
         self._view_name = view.__qualname__
         self._call = _caller(view)
@@ -108,6 +104,7 @@ class RequestConfigPolicy(ResourcePolicy):
                 method: (table, True) if served else None for method, served in self._served.items()
             },
             strict=self.strict,
+            origin_timeout=self.origin_timeout,
         )
 
     def _policy_for(self, request: object, method: str) -> ResourcePolicy | None:

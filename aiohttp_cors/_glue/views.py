@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .._core.policy import NOT_CONFIGURED_TEXT
+from .._core.answers import NOT_CONFIGURED_TEXT
 from .config import APP_CONFIG_KEY, CorsConfig
 from .decorators import (
     PREFLIGHT_METHOD_ATTRIBUTE,
@@ -22,7 +22,6 @@ from .hooks import (
     ask_preflight,
     innermost,
     preflight_response,
-    refusal_headers,
     settle,
 )
 
@@ -77,16 +76,19 @@ class CorsViewMixin:
         # them (only setup() stores the config under APP_CONFIG_KEY).
         hooks = _hooks_of(request)
         policy = hooks.policy_of(request) if hooks is not None else None
+        refusals = hooks.refusals if hooks is not None else None
         if policy is None:
             cors = _config_of(request)
             if cors is None:
                 raise PreflightRefused(text=NOT_CONFIGURED_TEXT)
-            policy = cors.view_policy(request, type(self))
-        answer = await settle(request, ask_preflight(request, policy))
+            policy = cors._view_policy(request, type(self))
+            refusals = cors._hooks.refusals
+        answer = await settle(request, ask_preflight(request, policy), policy, refusals)
         if answer.refusal is not None:
             # 0.8.1 raised HTTPForbidden here; code may catch it.
-            raise PreflightRefused(text=answer.refusal, headers=refusal_headers(answer))
-        return preflight_response(answer)
+            headers = preflight_response(answer, policy.vary_extra).headers
+            raise PreflightRefused(text=answer.refusal, headers=headers)
+        return preflight_response(answer, policy.vary_extra)
 
     setattr(options, PREFLIGHT_METHOD_ATTRIBUTE, True)
 

@@ -41,33 +41,6 @@ from .._core.headers import (
     is_token,
 )
 
-__all__ = [
-    "ALWAYS_READABLE_RESPONSE_HEADERS",
-    "DEFAULT_MAX_AGE",
-    "MAX_AGE_CAPS",
-    "SAFELISTED_METHODS",
-    "BrowserRequest",
-    "Header",
-    "Kind",
-    "Problem",
-    "Stage",
-    "Verdict",
-    "check_actual",
-    "check_preflight",
-    "extract_list",
-    "is_browser_origin",
-    "is_forbidden_method",
-    "is_forbidden_request_header",
-    "is_safelisted_request_header",
-    "is_token",
-    "needs_preflight",
-    "normalize_method",
-    "origin_problem",
-    "preflight_reasons",
-    "preflight_request_headers",
-    "unsafe_request_header_names",
-]
-
 Header = tuple[str, str]
 """One header line: ``(name, value)``."""
 

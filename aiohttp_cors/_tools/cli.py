@@ -1,8 +1,12 @@
-"""Command line: ``python -m aiohttp_cors check|demo``.
+"""Command line: ``python -m aiohttp_cors check|demo|routes``.
 
 ``check URL --origin ORIGIN ...`` behaves like a browser against any server and explains what it
 would do. Exit codes: 0 allowed, 1 blocked (or a header asked for with --read-header is hidden),
 2 could not check (bad arguments, network error).
+
+``routes MODULE:ATTR`` prints an application's CORS surface (every path and method, the
+origins it admits and what they may do), as a table or JSON, and with ``--baseline FILE``
+exits 1 when the surface widened since the baseline (see routes.py).
 
 ``demo`` serves a page origin and an API origin on 127.0.0.1 and shows CORS at work in a browser.
 """
@@ -16,15 +20,51 @@ import os
 import sys
 from collections.abc import Sequence
 
-from aiohttp_cors import __version__
+from aiohttp_cors import CorsConfigError, __version__
 
 from .browser import BrowserRequest, Header
 from .demo import DemoError, run_demo
 from .doctor import DEFAULT_TIMEOUT, CheckError, check, format_report
+from .routes import (
+    RoutesError,
+    compare,
+    describe_target,
+    dump,
+    format_table,
+    read_baseline,
+    write_baseline,
+)
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
 EXIT_ERROR = 2
+#: ``routes --baseline``: the surface widened.
+EXIT_WIDENED = 1
+
+_ROUTES_DESCRIPTION = """\
+Print the CORS surface of an aiohttp application: every CORS-enabled path and
+method, the application that owns it, and each origin entry that admits
+requests there (exact, pattern, regex, callable, '*' or 'null') with its
+credentials, methods, request headers, exposed headers and max-age, whether the
+route is exempt, and who may open a WebSocket on it. MODULE:ATTR names an
+Application, or a function (sync or async) returning one; a function that takes
+an argument gets the remaining arguments, as 'python -m aiohttp.web' does.
+"""
+
+_ROUTES_EPILOG = """\
+with --baseline FILE, print how the surface differs from FILE (one line per
+change): a widening (a new path, origin entry, credentials, method, request
+header, exposed header, Private Network Access, or a WebSocket open to more
+origins) exits 1; a narrowing or a changed max-age or send_wildcard is reported
+and exits 0.
+
+exit status: 0 printed (or no widening), 1 widened, 2 could not describe the app.
+
+examples:
+  python -m aiohttp_cors routes myapp.main:create_app
+  python -m aiohttp_cors routes myapp.main:create_app --write-baseline cors-surface.json
+  python -m aiohttp_cors routes myapp.main:create_app --baseline cors-surface.json
+"""
 
 _CHECK_DESCRIPTION = """\
 Act like a browser making a cross-origin fetch() to URL from a page on ORIGIN: send the
@@ -80,7 +120,10 @@ def _seconds(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aiohttp_cors",
-        description="CORS tools of aiohttp_cors: a CORS doctor and a browser demo.",
+        description=(
+            "CORS tools of aiohttp_cors: a CORS doctor, a browser demo and the CORS surface "
+            "of an application."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"aiohttp_cors {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -148,6 +191,31 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds allowed for each request (default {DEFAULT_TIMEOUT:g})",
     )
 
+    routes_cmd = commands.add_parser(
+        "routes",
+        help="print an application's CORS surface; gate on a baseline",
+        description=_ROUTES_DESCRIPTION,
+        epilog=_ROUTES_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        # The factory's own options follow: "--base" must not be taken for --baseline.
+        allow_abbrev=False,
+    )
+    routes_cmd.add_argument(
+        "target", metavar="MODULE:ATTR", help="the application, or a function returning it"
+    )
+    routes_cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    baseline = routes_cmd.add_mutually_exclusive_group()
+    baseline.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="write the surface to FILE (JSON) for later --baseline runs",
+    )
+    baseline.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="compare with FILE; exit 1 if the surface widened",
+    )
+
     demo_cmd = commands.add_parser(
         "demo",
         help="serve a page and an API on two local origins and watch CORS in a browser",
@@ -201,6 +269,28 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_ALLOWED if report.ok else EXIT_BLOCKED
 
 
+def _run_routes(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    try:
+        surface = asyncio.run(describe_target(args.target, extra))
+        if args.write_baseline is not None:
+            write_baseline(args.write_baseline, surface)
+            count = len(surface)
+            _write(f"wrote the CORS surface ({count} routes) to {args.write_baseline}\n")
+            return EXIT_ALLOWED
+        if args.baseline is None:
+            _write(dump(surface) if args.json else format_table(surface))
+            return EXIT_ALLOWED
+        comparison = compare(read_baseline(args.baseline), surface)
+    except (RoutesError, CorsConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        _write(json.dumps(comparison.to_json(), indent=2) + "\n")
+    else:
+        _write(comparison.format())
+    return EXIT_WIDENED if comparison.widened else EXIT_ALLOWED
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     try:
         return run_demo(args.host, args.page_port, args.api_port)
@@ -211,10 +301,16 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Arguments after routes' own go to the application's factory, as with aiohttp.web.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "routes":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "check":
             return _run_check(args)
+        if args.command == "routes":
+            return _run_routes(args, extra)
         return _run_demo(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,9 +8,13 @@ The page is package data in ``demo_page/``: ``index.html`` (the API origin is wr
 ``<meta name="api-origin">``, HTML-escaped), ``demo.js`` (the battery) and ``demo.css``.
 
 Each result row is ``<tr data-test="NAME" data-expected="allowed|blocked"
-data-outcome="pending|allowed|blocked|error">`` (``error``: the call failed in a way that is
-neither outcome); ``#summary`` gets ``data-state="done"`` and ``data-unexpected="N"`` when the
-battery has run, so a browser test can read the results.
+data-outcome="pending|allowed|blocked|error" data-seen="...">`` (``error``: the call failed in
+a way that is neither outcome; ``data-seen``: what the page observed, such as ``rejected``,
+``hidden`` or ``opened``), and its explanation is built from that observation; ``#summary``
+gets ``data-state="done"`` and ``data-unexpected="N"`` when the battery has run, so a browser
+test can read the results.  Opened on an origin other than the one the API allows, the page
+runs nothing: ``#summary`` gets ``data-state="wrong-origin"`` and ``#wrong-origin`` names the
+URL to open.
 """
 
 from __future__ import annotations
@@ -28,19 +32,9 @@ from typing import TextIO
 
 from aiohttp import WSMsgType, web
 
-from aiohttp_cors import ResourceOptions, setup
+from aiohttp_cors import APP_CONFIG_KEY, Refusal, ResourceOptions, setup
 
-__all__ = [
-    "DEMO_TESTS",
-    "DemoError",
-    "bind_socket",
-    "build_api_app",
-    "build_demo_apps",
-    "build_page_app",
-    "render_page",
-    "run_demo",
-    "serve_demo",
-]
+from .routes import format_table
 
 OTHER_ORIGIN = "https://other.example"
 """The only origin some API routes allow, so that the page's origin is refused there."""
@@ -168,6 +162,7 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 _PAGE_FILES = importlib.resources.files("aiohttp_cors._tools") / "demo_page"
 _API_ORIGIN_PLACEHOLDER = "__API_ORIGIN__"
+_PAGE_ORIGIN_PLACEHOLDER = "__PAGE_ORIGIN__"
 _ASSETS = {"demo.js": "text/javascript", "demo.css": "text/css"}
 
 
@@ -175,14 +170,18 @@ def _page_file(name: str) -> str:
     return (_PAGE_FILES / name).read_text(encoding="utf-8")
 
 
-def render_page(api_origin: str) -> str:
-    """The demo page (``demo_page/index.html``), calling the API at ``api_origin``.
+def render_page(api_origin: str, page_origin: str) -> str:
+    """The demo page (``demo_page/index.html``), calling the API at ``api_origin``, which
+    allows the page on ``page_origin``.
 
-    The origin goes into an HTML attribute, escaped; the script reads it from there, so no
-    value is ever written into script text.
+    The origins go into HTML attributes, escaped; the script reads them from there, so no
+    value is ever written into script text.  Opened on another origin (``localhost``
+    instead of ``127.0.0.1``), the page says so, names ``page_origin`` and runs nothing.
     """
-    return _page_file("index.html").replace(
-        _API_ORIGIN_PLACEHOLDER, html.escape(api_origin, quote=True)
+    return (
+        _page_file("index.html")
+        .replace(_API_ORIGIN_PLACEHOLDER, html.escape(api_origin, quote=True))
+        .replace(_PAGE_ORIGIN_PLACEHOLDER, html.escape(page_origin, quote=True))
     )
 
 
@@ -193,14 +192,14 @@ def _static_text(text: str, content_type: str) -> Handler:
     return serve
 
 
-def build_page_app(api_origin: str) -> web.Application:
-    """The page origin: serves the page that calls ``api_origin``."""
+def build_page_app(api_origin: str, page_origin: str) -> web.Application:
+    """The page origin (``page_origin``): serves the page that calls ``api_origin``."""
 
     async def no_favicon(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
     app = web.Application()
-    app.router.add_get("/", _static_text(render_page(api_origin), "text/html"))
+    app.router.add_get("/", _static_text(render_page(api_origin, page_origin), "text/html"))
     for name, content_type in _ASSETS.items():
         app.router.add_get(f"/{name}", _static_text(_page_file(name), content_type))
     app.router.add_get("/favicon.ico", no_favicon)
@@ -209,7 +208,7 @@ def build_page_app(api_origin: str) -> web.Application:
 
 def build_demo_apps(page_origin: str, api_origin: str) -> tuple[web.Application, web.Application]:
     """``(page_app, api_app)`` for a page served on ``page_origin`` and an API on ``api_origin``."""
-    return build_page_app(api_origin), build_api_app(page_origin)
+    return build_page_app(api_origin, page_origin), build_api_app(page_origin)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,6 +266,7 @@ async def serve_demo(
     page_origin = _origin(host, page_sock.getsockname()[1])
     api_origin = _origin(host, api_sock.getsockname()[1])
     page_app, api_app = build_demo_apps(page_origin, api_origin)
+    _print_refusals(api_app, out)
     runners = [
         web.AppRunner(page_app, shutdown_timeout=2.0),
         web.AppRunner(api_app, shutdown_timeout=2.0),
@@ -278,11 +278,36 @@ async def serve_demo(
         print("aiohttp_cors demo", file=out)
         print(f"  page: {page_origin}/   <- open this in a browser", file=out)
         print(f"  api:  {api_origin}/", file=out)
+        _show_surface(api_app, out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         await stop.wait()
     finally:
         for runner in runners:
             await runner.cleanup()
+
+
+def _print_refusals(api_app: web.Application, out: TextIO) -> None:
+    """One line per refused request, from a ``cors.on_refusal`` receiver (added before the
+    app starts: the signal freezes then)."""
+
+    async def print_refusal(request: web.Request, refusal: Refusal) -> None:
+        print(
+            f"refused {refusal.kind}: {refusal.method} {refusal.route} from "
+            f"{refusal.origin}: {refusal.reason}",
+            file=out,
+            flush=True,
+        )
+
+    api_app[APP_CONFIG_KEY].on_refusal.append(print_refusal)
+
+
+def _show_surface(api_app: web.Application, out: TextIO) -> None:
+    """The API's CORS surface, as ``python -m aiohttp_cors routes`` prints an app's."""
+    print("\nThe API's CORS surface (cors.describe(); for your app:", file=out)
+    print("python -m aiohttp_cors routes MODULE:ATTR):", file=out)
+    for line in format_table(api_app[APP_CONFIG_KEY].describe()).splitlines():
+        print(f"  {line}", file=out)
+    print("Refused requests appear below as they happen (cors.on_refusal).", file=out)
 
 
 async def _main(page_sock: socket.socket, api_sock: socket.socket, host: str) -> None:

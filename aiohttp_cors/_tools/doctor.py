@@ -7,8 +7,11 @@ a suggested fix. The browser's rules live in :mod:`.browser`; :mod:`.advice` tur
 rule into the change to make with aiohttp_cors. :mod:`aiohttp_cors.testing` runs this same check
 against a test client.
 
-Deliberate simplifications: no cookie jar (pass cookies explicitly), no HTTP cache, no preflight
-cache, and redirects are reported instead of followed.
+Redirects of the actual request are followed as a browser follows them (at most 20; a 303, or a
+301/302 of a POST, turns the request into a GET without body; after a redirect to another origin
+the Origin is ``null``), each response CORS-checked and each new URL preflighted again when the
+request needs it.  Deliberate simplifications: no cookie jar (pass cookies explicitly; they go
+with every hop), no HTTP cache and no preflight cache.
 """
 
 from __future__ import annotations
@@ -17,13 +20,21 @@ import asyncio
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from .advice import advise
+from .._core.headers import is_token
+from .advice import (
+    ConfigMode,
+    RefusedItems,
+    advise,
+    advise_refused,
+    is_itemised_refusal,
+    refused_method_in,
+)
 from .browser import (
     MAX_AGE_CAPS,
     BrowserRequest,
@@ -35,24 +46,28 @@ from .browser import (
     check_preflight,
     is_forbidden_method,
     is_forbidden_request_header,
-    is_token,
     origin_problem,
     preflight_request_headers,
 )
 
-__all__ = [
-    "CheckError",
-    "CheckInputError",
-    "Exchange",
-    "Report",
-    "check",
-    "format_report",
-    "validate",
-]
-
 DEFAULT_TIMEOUT = 10.0
 _TEXT_BODY_TYPE = "text/plain;charset=UTF-8"
 _BAD_VALUE_CHARS = frozenset("\r\n\x00")
+
+#: Who reads the input errors: the command line's user (its flags) or Python code
+#: (aiohttp_cors.testing's arguments).
+Audience = Literal["command line", "python"]
+_SEND_COOKIES: dict[Audience, str] = {
+    "command line": "send cookies with --cookie and --credentials",
+    "python": (
+        "pass credentials=True: the request then carries the cookies of the client's cookie "
+        "jar (client.session.cookie_jar) for its URL"
+    ),
+}
+_ADD_CREDENTIALS: dict[Audience, str] = {
+    "command line": "cookies are sent only with credentials: add --credentials",
+    "python": "cookies are sent only with credentials: pass credentials=True",
+}
 
 
 class CheckError(Exception):
@@ -111,20 +126,38 @@ class Report:
     preflight: Exchange | None
     actual: Exchange | None
     notes: tuple[str, ...] = ()
+    #: The exchanges between the first preflight and the final actual request, in order,
+    #: when redirects were followed: each redirect response, and the preflight sent again
+    #: for the URL it led to.  ``actual`` is the last response (or the last redirect, if
+    #: a later step failed).
+    redirects: tuple[Exchange, ...] = ()
+    #: Following the redirects failed outside any response check (too many, a URL a
+    #: browser refuses): the browser rejects the fetch.
+    redirect_failure: str | None = None
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        """Every exchange, in the order they were made."""
+        first = (self.preflight,) if self.preflight is not None else ()
+        if self.redirects:
+            return (*first, *self.redirects) + ((self.actual,) if self.actual else ())
+        return first + ((self.actual,) if self.actual is not None else ())
 
     @property
     def problems(self) -> tuple[Problem, ...]:
         found: list[Problem] = []
-        for exchange in (self.preflight, self.actual):
-            if exchange is not None:
-                found += exchange.verdict.problems
+        for exchange in self.exchanges:
+            found += exchange.verdict.problems
         return tuple(found)
 
     @property
     def allowed(self) -> bool:
         """The browser lets the page read the response."""
-        exchanges = (self.preflight, self.actual)
-        return self.actual is not None and all(e.verdict.allowed for e in exchanges if e)
+        return (
+            self.actual is not None
+            and self.redirect_failure is None
+            and all(e.verdict.allowed for e in self.exchanges)
+        )
 
     @property
     def ok(self) -> bool:
@@ -155,6 +188,8 @@ class Report:
             "preflight_reasons": list(self.preflight_reasons),
             "preflight": self.preflight.to_dict() if self.preflight else None,
             "actual": self.actual.to_dict() if self.actual else None,
+            "redirects": [exchange.to_dict() for exchange in self.redirects],
+            "redirect_failure": self.redirect_failure,
             "problems": [p.to_dict() for p in self.problems],
             "hidden_headers": list(self.hidden_headers),
             "notes": list(self.notes),
@@ -165,10 +200,17 @@ def _url_origin(url: URL) -> str:
     return str(url.origin())
 
 
-def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> URL:
+def validate(
+    url: str,
+    request: BrowserRequest,
+    *,
+    body: str | None = None,
+    audience: Audience = "command line",
+) -> URL:
     """Check that ``request`` is something a page could ask a browser for; return the parsed URL.
 
-    Raises :class:`CheckInputError` with a one-line explanation otherwise.
+    Raises :class:`CheckInputError` with a one-line explanation otherwise, whose advice names
+    the command line's flags or Python arguments, for ``audience``.
     """
     try:
         parsed = URL(url)
@@ -205,11 +247,7 @@ def validate(url: str, request: BrowserRequest, *, body: str | None = None) -> U
         if is_forbidden_request_header(name, value):
             raise CheckInputError(
                 f"a page cannot set the header {name!r}: fetch() drops it"
-                + (
-                    " (send cookies with --cookie and --credentials)"
-                    if name.lower() == "cookie"
-                    else ""
-                )
+                + (f" ({_SEND_COOKIES[audience]})" if name.lower() == "cookie" else "")
             )
     for name in request.read_headers:
         if not is_token(name):
@@ -243,6 +281,7 @@ async def _exchange(
     request: BrowserRequest,
     sent: list[Header],
     body: str | None = None,
+    mode: ConfigMode = "unknown",
 ) -> Exchange:
     """Send one request and check its response like a browser would."""
     method = "OPTIONS" if stage == "preflight" else request.wire_method
@@ -272,27 +311,48 @@ async def _exchange(
         if stage == "preflight"
         else check_actual(status, got, request)
     )
-    verdict = advise(verdict, request, url.path, excerpt)
+    verdict = advise(verdict, request, url.path, excerpt, mode)
     return Exchange(stage, method, str(url), tuple(sent), status, reason, got, verdict, excerpt)
 
 
-def _redirect_note(exchange: Exchange) -> str | None:
+#: Redirect statuses a browser follows (Fetch "redirect status"), and how many it follows.
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 20
+
+
+def _next_hop(
+    exchange: Exchange, request: BrowserRequest, body: str | None
+) -> tuple[URL, BrowserRequest, str | None] | str:
+    """Where a browser goes after a redirect response that passed the CORS check: the
+    next URL, the request as it is sent there and its body; or why the fetch fails."""
     location = exchange.location
     if location is None:
-        return None
+        return f"the server answered {exchange.status} without a Location"
     current = URL(exchange.url)
     try:
         next_url = current.join(URL(location))
     except ValueError:
-        return f"The server redirected ({exchange.status}) to an invalid Location {location!r}."
-    note = (
-        f"The server redirected ({exchange.status}) to {next_url}. A browser checks this "
-        "response as above and then follows the redirect; the doctor does not. "
-        f"Run it again on {next_url}"
-    )
-    if next_url.is_absolute() and _url_origin(next_url) != _url_origin(current):
-        return note + "; as that is another origin, the browser would send 'Origin: null' there."
-    return note + "."
+        return f"the server redirected ({exchange.status}) to an invalid Location {location!r}"
+    if next_url.scheme not in ("http", "https") or not next_url.host:
+        return f"the server redirected ({exchange.status}) to {location!r}, not an http(s) URL"
+    if next_url.user is not None or next_url.password is not None:
+        return f"the server redirected to {next_url}, which has credentials in it"
+    method, headers = request.method, request.headers
+    if (exchange.status == 303 and request.wire_method not in ("GET", "HEAD")) or (
+        exchange.status in (301, 302) and request.wire_method == "POST"
+    ):
+        # The request becomes a GET without body (and without the body's headers).
+        method, body = "GET", None
+        headers = tuple(
+            (name, value)
+            for name, value in headers
+            if name.lower()
+            not in ("content-type", "content-encoding", "content-language", "content-location")
+        )
+    origin = request.origin
+    if _url_origin(next_url) != _url_origin(current) and origin != _url_origin(current):
+        origin = "null"  # a cross-origin request redirected to another origin: tainted
+    return next_url, replace(request, origin=origin, method=method, headers=headers), body
 
 
 async def check(
@@ -303,6 +363,8 @@ async def check(
     cookies: Sequence[tuple[str, str]] = (),
     timeout: float = DEFAULT_TIMEOUT,
     connector: aiohttp.BaseConnector | None = None,
+    audience: Audience = "command line",
+    mode: ConfigMode = "unknown",
 ) -> Report:
     """Do what a browser does for ``fetch(url, ...)`` from a page on ``request.origin``.
 
@@ -310,11 +372,14 @@ async def check(
     only with ``request.credentials``. ``connector`` (borrowed, never closed) is how to reach the
     server, e.g. a test client's; by default the doctor makes its own. Raises
     :class:`CheckInputError` when the input is not something a page could ask for, and
-    :class:`CheckError` when the server cannot be reached.
+    :class:`CheckError` when the server cannot be reached. ``audience`` decides whether input
+    errors name the command line's flags or Python arguments; ``mode`` is how the application
+    configures CORS for the route (``"app-wide"``, ``"cors.add"``, ``"decorator"``), when the
+    caller knows, so that each fix is written that way.
     """
-    target = validate(url, request, body=body)
+    target = validate(url, request, body=body, audience=audience)
     if cookies and not request.credentials:
-        raise CheckInputError("cookies are sent only with credentials: add --credentials")
+        raise CheckInputError(_ADD_CREDENTIALS[audience])
     for name, value in cookies:
         if not is_token(name) or any(c in value for c in ";\r\n\x00"):
             raise CheckInputError(f"invalid cookie {name}={value}")
@@ -338,18 +403,133 @@ async def check(
     async with session:
         if reasons:
             sent = preflight_request_headers(request)
-            preflight = await _exchange(session, "preflight", target, request, sent)
+            preflight = await _exchange(session, "preflight", target, request, sent, mode=mode)
+            if preflight.status == 403 and is_itemised_refusal(preflight.body_excerpt):
+                refused, asked = await _refused_items(session, target, request)
+                preflight = replace(
+                    preflight,
+                    verdict=advise_refused(preflight.verdict, refused, request, target.path, mode),
+                )
+                notes.append(
+                    f"The server's 403 names one refused item; the doctor sent {asked} more "
+                    "preflight(s), one item at a time, to find every refused one."
+                )
             if not preflight.verdict.allowed:
                 notes.append("The preflight failed, so a browser never sends the actual request.")
-        if preflight is None or preflight.verdict.allowed:
-            sent = [("Origin", request.origin), *request.headers]
-            if cookies:
+        redirects: list[Exchange] = []
+        failure: str | None = None
+        hop_url, hop = target, request
+        passed = preflight is None or preflight.verdict.allowed
+        while passed:
+            sent = [("Origin", hop.origin), *hop.headers]
+            # The cookies stand in for the jar of the target's site: they go to its host.
+            if cookies and hop_url.host == target.host:
                 sent.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookies)))
-            actual = await _exchange(session, "actual", target, request, sent, body)
-            note = _redirect_note(actual)
-            if note is not None:
-                notes.append(note)
-    return Report(str(target), request, reasons, preflight, actual, tuple(notes))
+            if actual is not None:
+                redirects.append(actual)
+            actual = await _exchange(session, "actual", hop_url, hop, sent, body, mode)
+            if (
+                not actual.verdict.allowed
+                or actual.location is None
+                or actual.status not in _REDIRECT_STATUSES
+            ):
+                break
+            if len(redirects) >= MAX_REDIRECTS:
+                failure = f"more than {MAX_REDIRECTS} redirects: the browser gives up"
+                break
+            following = _next_hop(actual, hop, body)
+            if isinstance(following, str):
+                failure = following
+                break
+            hop_url, hop, body = following
+            notes.append(
+                f"The server redirected ({actual.status}) to {hop_url}; the browser follows it"
+                + (" with 'Origin: null' (another origin)." if hop.origin == "null" else ".")
+            )
+            if hop.preflight_reasons:
+                redirects.append(actual)
+                actual = None
+                again = await _exchange(
+                    session, "preflight", hop_url, hop, preflight_request_headers(hop), mode=mode
+                )
+                redirects.append(again)
+                passed = again.verdict.allowed
+                if not passed:
+                    notes.append("The preflight after the redirect failed: the fetch fails.")
+                    actual = redirects.pop(-2)  # the redirect is the last actual response
+        if failure is not None:
+            notes.append(f"Following the redirect failed: {failure}.")
+    return Report(
+        str(target),
+        request,
+        reasons,
+        preflight,
+        actual,
+        tuple(notes),
+        tuple(redirects),
+        failure,
+    )
+
+
+async def _refused_items(
+    session: aiohttp.ClientSession, target: URL, request: BrowserRequest
+) -> tuple[RefusedItems, int]:
+    """Every item of ``request``'s preflight that the server refuses, and how many
+    preflights it took to find out.
+
+    The plugin's 403 names the first refused item only (the method, else the first refused
+    header), so the doctor asks again one item at a time: the method without headers, then
+    each header with a method the route grants, and reads credentials off a granted answer.
+    Fixing one item and meeting the next is what this spares the user.
+    """
+    granted: list[Exchange] = []
+    asked = 0
+
+    async def ask(method: str, headers: tuple[Header, ...]) -> Exchange:
+        nonlocal asked
+        asked += 1
+        probe = replace(request, method=method, headers=headers)
+        answer = await _exchange(
+            session, "preflight", target, probe, preflight_request_headers(probe)
+        )
+        if 200 <= answer.status <= 299:
+            granted.append(answer)
+        return answer
+
+    method_answer = await ask(request.method, ())
+    method_refused = refused_method_in(method_answer.body_excerpt)
+    ask_with: str | None = None if method_refused else request.method
+    for method in ("GET", "POST") if method_refused else ():
+        if 200 <= (await ask(method, ())).status <= 299:
+            ask_with = method
+            break
+    spelled = {name.lower(): (name, value) for name, value in request.headers}
+    refused_headers: list[str] = []
+    unchecked: list[str] = []
+    for name in request.unsafe_header_names:
+        original = spelled.get(name, (name, ""))
+        if ask_with is None:
+            unchecked.append(original[0])
+            continue
+        answer = await ask(ask_with, (original,))
+        if answer.status == 403 and is_itemised_refusal(answer.body_excerpt):
+            refused_headers.append(original[0])
+    credentials_refused = request.credentials and any(
+        not any(
+            n.lower() == "access-control-allow-credentials" and v == "true"
+            for n, v in answer.response_headers
+        )
+        for answer in granted
+    )
+    if request.credentials and not granted:
+        unchecked.append("credentials")
+    refused = RefusedItems(
+        method=request.wire_method if method_refused else None,
+        headers=tuple(refused_headers),
+        credentials=credentials_refused,
+        unchecked=tuple(unchecked),
+    )
+    return refused, asked
 
 
 # --------------------------------------------------------------------------------------------------
@@ -418,6 +598,11 @@ def format_report(report: Report) -> str:
     lines.append("")
     if report.actual is not None:
         lines.append("Actual request:")
+        for hop in report.redirects:
+            lines += _exchange_lines(hop, ())
+            passed = "passed" if hop.verdict.allowed else "FAILED"
+            what = "preflight" if hop.stage == "preflight" else "redirect response"
+            lines.append(f"  {what} {passed}")
         lines += _exchange_lines(report.actual, request.read_headers)
         verdict = report.actual.verdict
         if verdict.allowed:

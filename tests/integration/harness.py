@@ -367,10 +367,6 @@ def assert_seen_header(
 
 EXCLUDED_WEBSOCKET = "WebSocket handshake (browsers apply no CORS check; the doctor models fetch)"
 EXCLUDED_SAME_ORIGIN = "same-origin request (no CORS check at all)"
-EXCLUDED_REDIRECT = (
-    "redirect the doctor let through and reported instead of following "
-    "(Chromium's verdict is about the last hop)"
-)
 EXCLUDED_AUTHORIZATION_STAR = (
     "Chromium deviation: 'Access-Control-Allow-Headers: *' lets Authorization through "
     "(the Fetch standard and the doctor refuse it)"
@@ -382,19 +378,12 @@ def doctor_exclusion(result: JsResult, report: Report) -> str | None:
     cannot: the one place for the rules (WebSockets and same-origin URLs are never sent to the
     doctor, and scenarios can exclude a call with ``doctor_skip``).
 
-    * The doctor checks a redirect response and stops, reporting where it leads; Chromium
-      follows it.  When the doctor lets the first hop through, Chromium's verdict is about a
-      later response the doctor never saw.  (A blocked first hop blocks Chromium too: the CORS
-      check runs on every redirect response, so that case is compared.)
     * Chromium still lets Authorization through when a preflight answers
       'Access-Control-Allow-Headers: *' without credentials; the Fetch standard says '*' never
       covers Authorization, and the doctor follows the standard on purpose (its message says
       the browsers differ).  Excluded only when that rule is the doctor's sole objection and
       Chromium allowed the request.
     """
-    actual = report.actual
-    if actual is not None and actual.location is not None and report.allowed:
-        return EXCLUDED_REDIRECT
     preflight = report.preflight
     blocking = [p.rule for p in report.problems if p.kind == "blocked"]
     if (
