@@ -15,6 +15,7 @@ headers themselves.
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -123,6 +124,14 @@ class Config:
                 )
 
 
+# A statement that passes what it registers to cors.add (possibly inside try/except).
+_ADDED = re.compile(
+    r"^(?P<target>\w+ = )?(?:try:\n    )?(?:sub_)?cors\.add\((?P<expression>.+?)"
+    r"(?:, @0)?(?:, webview=True)?\)(?:\nexcept Exception as error:\n    note\(error\))?$",
+    re.S,
+)
+
+
 @dataclass(frozen=True)
 class Statement:
     """Source lines of ``build()``'s body; ``@0``, ``@1`` ... stand for *configs*."""
@@ -143,6 +152,10 @@ class Statement:
         return text
 
     def smaller(self) -> Iterator[Statement]:
+        added = _ADDED.match(self.template)
+        if added:
+            # The same registration without cors.add: is CORS on it part of the difference?
+            yield Statement((added.group("target") or "") + added.group("expression"))
         for index in range(len(self.blocks)):
             yield replace(self, blocks=self.blocks[:index] + self.blocks[index + 1 :])
         for index, config in enumerate(self.configs):
