@@ -20,7 +20,8 @@ ACAPN = "Access-Control-Allow-Private-Network"
 
 
 def test_module_imports_no_framework() -> None:
-    """The browser model is framework-free: stdlib plus the package's own pure header helpers."""
+    """The browser model is framework-free: stdlib plus the package's own pure header and
+    origin grammars."""
     tree = ast.parse(Path(bc.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in ast.walk(tree):
@@ -37,6 +38,7 @@ def test_module_imports_no_framework() -> None:
         "typing",
         "urllib.parse",
         ".._core.headers",
+        ".._core.origin_grammar",
     }
 
 

@@ -22,7 +22,7 @@ from aiohttp_cors._core.options import ResourceOptions
 from aiohttp_cors._core.origins import parse_origin_key
 from aiohttp_cors._core.pending import Pending
 from aiohttp_cors._core.policy import GRANTED_CACHE_SIZE, ResourcePolicy
-from aiohttp_cors._core.table import OriginTable, ParsedConfig, Rule
+from aiohttp_cors._core.table import MethodGrant, OriginTable, ParsedConfig, PreflightEntry, Rule
 
 PAGE = "https://page.example"
 OTHER = "https://other.example"
@@ -50,18 +50,18 @@ def policy(
     *routes*, whose other routes serve *plain* and whose exempt routes serve *exempt*."""
     shared = table(*entries)
     actual: dict[str, OriginTable | None] = dict.fromkeys(routes, shared)
-    preflight: dict[str, tuple[OriginTable, bool | None] | None] = dict.fromkeys(
-        routes, (shared, True)
+    preflight: dict[str, PreflightEntry | None] = dict.fromkeys(
+        routes, PreflightEntry(shared, MethodGrant.ROUTED)
     )
     for method in plain:
-        preflight[method] = (shared, False)
+        preflight[method] = PreflightEntry(shared, MethodGrant.LISTED)
     for method in exempt:
         actual[method] = preflight[method] = None
     return ResourcePolicy(
         actual_tables=actual,
         other_methods=shared,
         preflight_tables=preflight,
-        any_method=(shared, None) if any_method else None,
+        any_method=PreflightEntry(shared, MethodGrant.ANY_ROUTE) if any_method else None,
         strict=strict,
     )
 
@@ -579,7 +579,7 @@ def test_no_origins_configured_keeps_0_8_1_text() -> None:
     empty = ResourcePolicy(
         actual_tables={"GET": OriginTable.build([])},
         other_methods=None,
-        preflight_tables={"GET": (OriginTable.build([]), True)},
+        preflight_tables={"GET": PreflightEntry(OriginTable.build([]), MethodGrant.ROUTED)},
     )
     answer = resolve(empty.preflight((PAGE,), "GET", (), False, None))
     assert answer.refusal == FAILED + "no origins are allowed"

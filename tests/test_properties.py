@@ -17,7 +17,7 @@ from aiohttp_cors._core.headers import parse_request_headers
 from aiohttp_cors._core.origins import parse_origin_key
 from aiohttp_cors._core.pending import Pending
 from aiohttp_cors._core.policy import ResourcePolicy
-from aiohttp_cors._core.table import OriginTable, Rule
+from aiohttp_cors._core.table import MethodGrant, OriginTable, PreflightEntry, Rule
 
 # The configurations drawn here include insecure ones on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp_cors.CorsSecurityWarning")
@@ -110,7 +110,10 @@ def test_preflight_verdicts_are_sound(
     policy = ResourcePolicy(
         actual_tables={"GET": table},
         other_methods=table,
-        preflight_tables={m: (table, m == "GET") for m in served},
+        preflight_tables={
+            m: PreflightEntry(table, MethodGrant.ROUTED if m == "GET" else MethodGrant.LISTED)
+            for m in served
+        },
     )
     answer = policy.preflight([origin], method, requested, private_network, None)
     assert not isinstance(answer, Pending)

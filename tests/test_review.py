@@ -18,7 +18,8 @@ PRIVATE_NETWORK = ResourceOptions(allow_private_network=True)
 
 
 def concerns(key: object, options: ResourceOptions) -> list[str]:
-    return review(parse_origin_key(key), options)
+    """The review's messages (their codes are checked in tests/test_problem_codes.py)."""
+    return [concern.message for concern in review(parse_origin_key(key), options)]
 
 
 @pytest.mark.parametrize(

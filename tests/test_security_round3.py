@@ -42,7 +42,9 @@ from aiohttp_cors._core.table import (
     DECIDED_CACHE_BYTES,
     DECIDED_CACHE_SIZE,
     DECIDED_ORIGIN_LENGTH,
+    MethodGrant,
     OriginTable,
+    PreflightEntry,
 )
 
 from .helpers import HANDSHAKE
@@ -324,7 +326,10 @@ def _star_policy() -> tuple[OriginTable, ResourcePolicy]:
     options = CoreOptions(allow_methods="*", allow_headers="*", expose_headers="*")
     table = OriginTable.build([((parse_origin_key("*"), options),)])
     policy = ResourcePolicy(
-        actual_tables={}, other_methods=table, preflight_tables={}, any_method=(table, None)
+        actual_tables={},
+        other_methods=table,
+        preflight_tables={},
+        any_method=PreflightEntry(table, MethodGrant.ANY_ROUTE),
     )
     return table, policy
 

@@ -12,19 +12,49 @@ from typing import Final
 logger: Final = logging.getLogger("aiohttp_cors")
 
 
+class Problem(str):
+    """One problem found in a CORS configuration.
+
+    It is the message itself (a ``str``, with the texts of aiohttp-cors 0.8.1 where 0.8.1
+    had one), plus ``code``, a stable identifier code can match on (listed with an
+    example and the fix in the documentation, "Problem codes"), ``where`` (the call, route
+    and origin it was found in, or ``""``) and ``message`` (the text without ``where``).
+    """
+
+    code: str
+    where: str
+    message: str
+
+    def __new__(cls, message: str, *, code: str, where: str = "") -> Problem:
+        self = super().__new__(cls, f"{where}: {message}" if where else message)
+        self.code = code
+        self.where = where
+        self.message = message
+        return self
+
+    def located(self, where: str) -> Problem:
+        """The same problem, found in *where* (an outer place comes first)."""
+        return Problem(
+            self.message, code=self.code, where=f"{where}, {self.where}" if self.where else where
+        )
+
+
 class CorsConfigError(ValueError):
     """A CORS configuration is wrong.
 
     Every problem found by one configuration call is collected and reported together, so a
-    user fixes them all in one go.  ``problems`` keeps them as a list of strings.  It is a
-    :class:`ValueError`, so code written for aiohttp-cors 0.8.1 that catches ``ValueError``
-    keeps working.
+    user fixes them all in one go.  ``problems`` keeps them as :class:`Problem` objects
+    (strings with a ``code``).  It is a :class:`ValueError`, so code written for
+    aiohttp-cors 0.8.1 that catches ``ValueError`` keeps working.
     """
 
     def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: list[str] = list(problems)
+        self.problems: list[Problem] = [
+            each if isinstance(each, Problem) else Problem(each, code="config-invalid")
+            for each in problems
+        ]
         if len(self.problems) == 1:
-            message = self.problems[0]
+            message = str(self.problems[0])
         else:
             listed = "\n".join(f"  - {problem}" for problem in self.problems)
             message = f"{len(self.problems)} problems in the CORS configuration:\n{listed}"
@@ -35,7 +65,13 @@ class CorsSecurityWarning(UserWarning):
     """A CORS configuration lets other sites read data they probably should not.
 
     ``setup(app, ..., strict=True)`` turns every such warning into a :class:`CorsConfigError`.
+    ``code`` and ``where`` say which finding and where, as for :class:`Problem`.
     """
+
+    def __init__(self, message: str, code: str = "security-concern", where: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.where = where
 
 
 class ProblemCollector:
@@ -44,10 +80,10 @@ class ProblemCollector:
     __slots__ = ("problems",)
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
-    def add(self, problem: str) -> None:
-        self.problems.append(problem)
+    def add(self, message: str, *, code: str, where: str = "") -> None:
+        self.problems.append(Problem(message, code=code, where=where))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -83,7 +119,7 @@ def _blanket_error(message: str, module: str) -> bool:
     return False
 
 
-def warn_security(message: str) -> None:
+def warn_security(message: str, *, code: str, where: str = "") -> None:
     """Emit a ``CorsSecurityWarning`` pointing at the user's configuration call.
 
     The way to make these fatal is ``strict=True`` (or a filter that names
@@ -92,9 +128,11 @@ def warn_security(message: str) -> None:
     them -- keep working with configurations 0.8.1 accepted.
     """
     stacklevel, module = _user_frame()
-    if _blanket_error(message, module):
+    text = f"{where}: {message}" if where else message
+    warning = CorsSecurityWarning(text, code, where)
+    if _blanket_error(text, module):
         with warnings.catch_warnings():
             warnings.simplefilter("always", CorsSecurityWarning)
-            warnings.warn(message, CorsSecurityWarning, stacklevel=stacklevel + 1)
+            warnings.warn(warning, stacklevel=stacklevel + 1)
     else:
-        warnings.warn(message, CorsSecurityWarning, stacklevel=stacklevel + 1)
+        warnings.warn(warning, stacklevel=stacklevel + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, Literal, NamedTuple, Union
 
-from .errors import ProblemCollector
+from .errors import CorsConfigError, Problem, ProblemCollector
 from .headers import FORBIDDEN_METHODS, is_token
 
 #: The largest ``max_age`` accepted.  Firefox caps preflight caching at 24 hours and
@@ -44,10 +44,14 @@ def _header_names(
             if not is_token(name):
                 problems.add(
                     f"'{field}' holds {name!r}, which is not a valid header name "
-                    "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colons)"
+                    "(letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colons)",
+                    code="header-name-invalid",
                 )
         return names
-    problems.add(f"'{field}' must be either '*', or sequence of strings, got {value!r}")
+    problems.add(
+        f"'{field}' must be either '*', or sequence of strings, got {value!r}",
+        code="option-type",
+    )
     return frozenset()
 
 
@@ -67,14 +71,21 @@ def _method_names(value: object, problems: ProblemCollector) -> MethodNames:
         methods = frozenset(item.upper() for item in value)
         for method in sorted(methods):
             if not is_token(method):
-                problems.add(f"'allow_methods' holds {method!r}, which is not a valid method name")
+                problems.add(
+                    f"'allow_methods' holds {method!r}, which is not a valid method name",
+                    code="method-name-invalid",
+                )
             elif method in FORBIDDEN_METHODS:
                 problems.add(
                     f"'allow_methods' holds {method!r}, which browsers never send "
-                    "(CONNECT, TRACE and TRACK are forbidden methods): remove it"
+                    "(CONNECT, TRACE and TRACK are forbidden methods): remove it",
+                    code="forbidden-method",
                 )
         return methods
-    problems.add(f"'allow_methods' must be either '*', or sequence of strings, got {value!r}")
+    problems.add(
+        f"'allow_methods' must be either '*', or sequence of strings, got {value!r}",
+        code="option-type",
+    )
     return None
 
 
@@ -110,26 +121,38 @@ class ResourceOptions(_ResourceOptionsFields):
     ) -> ResourceOptions:
         problems = ProblemCollector()
         if not _is_bool(allow_credentials):
-            problems.add(f"'allow_credentials' must be boolean, got {allow_credentials!r}")
+            problems.add(
+                f"'allow_credentials' must be boolean, got {allow_credentials!r}",
+                code="option-type",
+            )
         expose = _header_names("expose_headers", expose_headers, problems, upper=False)
         allow = _header_names("allow_headers", allow_headers, problems, upper=True)
         if max_age is not None:
             if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0:
-                problems.add(f"'max_age' must be non-negative integer, got {max_age!r}")
+                problems.add(
+                    f"'max_age' must be non-negative integer, got {max_age!r}", code="option-type"
+                )
             elif max_age > MAX_AGE_LIMIT:
                 problems.add(
                     f"'max_age' is {max_age}, above the largest useful value {MAX_AGE_LIMIT} "
-                    "(browsers cap preflight caching at 7200 s in Chromium, 86400 s in Firefox)"
+                    "(browsers cap preflight caching at 7200 s in Chromium, 86400 s in Firefox)",
+                    code="max-age-too-long",
                 )
         methods = _method_names(allow_methods, problems)
         if not _is_bool(allow_private_network):
-            problems.add(f"'allow_private_network' must be boolean, got {allow_private_network!r}")
+            problems.add(
+                f"'allow_private_network' must be boolean, got {allow_private_network!r}",
+                code="option-type",
+            )
         if not _is_bool(send_wildcard):
-            problems.add(f"'send_wildcard' must be boolean, got {send_wildcard!r}")
+            problems.add(
+                f"'send_wildcard' must be boolean, got {send_wildcard!r}", code="option-type"
+            )
         elif send_wildcard and allow_credentials is True:
             problems.add(
                 "'send_wildcard' cannot go with 'allow_credentials': browsers refuse "
-                "'Access-Control-Allow-Origin: *' on credentialed requests; drop one of them"
+                "'Access-Control-Allow-Origin: *' on credentialed requests; drop one of them",
+                code="wildcard-with-credentials",
             )
         problems.raise_if_any()
         return super().__new__(
@@ -160,18 +183,9 @@ class ResourceOptions(_ResourceOptionsFields):
         return method in self.allow_methods
 
 
-#: Keyword names ``ResourceOptions`` accepts, for configs given as plain mappings.
-OPTION_NAMES: Final = frozenset(
-    {
-        "allow_credentials",
-        "expose_headers",
-        "allow_headers",
-        "max_age",
-        "allow_methods",
-        "allow_private_network",
-        "send_wildcard",
-    }
-)
+#: Keyword names ``ResourceOptions`` accepts, for configs given as plain mappings: its
+#: fields, written once (in ``_ResourceOptionsFields``).
+OPTION_NAMES: Final = frozenset(_ResourceOptionsFields._fields)
 
 
 def options_from(value: object) -> ResourceOptions:
@@ -181,12 +195,22 @@ def options_from(value: object) -> ResourceOptions:
     if isinstance(value, Mapping):
         unexpected = sorted(str(key) for key in value if key not in OPTION_NAMES)
         if unexpected:
-            raise ValueError(
-                "Unexpected keywords in resource options: {}".format(",".join(unexpected))
+            raise CorsConfigError(
+                [
+                    Problem(
+                        "Unexpected keywords in resource options: {}".format(",".join(unexpected)),
+                        code="options-keyword",
+                    )
+                ]
             )
         keywords: dict[str, Any] = dict(value)
         return ResourceOptions(**keywords)
-    raise ValueError(
-        "Origin options must be either aiohttp_cors.ResourceOptions instance or mapping, "
-        f"got {value!r}"
+    raise CorsConfigError(
+        [
+            Problem(
+                "Origin options must be either aiohttp_cors.ResourceOptions instance or "
+                f"mapping, got {value!r}",
+                code="options-type",
+            )
+        ]
     )

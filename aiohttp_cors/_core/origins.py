@@ -22,11 +22,11 @@ import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar, Union
-from urllib.parse import urlsplit
+from typing import Any, Final, NoReturn, TypeVar, Union
 
 from .errors import logger
 from .headers import is_token
+from .origin_grammar import MANGLED_SCHEME_RE, did_you_mean, is_default_port
 
 #: Attribute where ``varies_on`` records the request headers a callable's answer reads.
 VARIES_ON_ATTRIBUTE: Final = "__aiohttp_cors_varies_on__"
@@ -77,8 +77,6 @@ def varies_on(*header_names: str) -> Callable[[_Callable], _Callable]:
 #: scheme, a host of at most 253 characters and a port: 1 KiB leaves ample room.
 MAX_ORIGIN_LENGTH: Final = 1024
 
-_DEFAULT_PORTS: Final = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
-
 # What a browser sends: lower-case scheme and host, optional port, nothing else.  A host
 # may end in a dot: a page at https://example.com./ sends "https://example.com.", which
 # is another origin than "https://example.com".
@@ -87,9 +85,6 @@ _SERIALIZED_ORIGIN_RE: Final = re.compile(
     r"(\[[0-9a-f:.]+\]|[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?)"
     r"(?::([0-9]{1,5}))?"
 )
-
-# A scheme with too few or too many slashes ("https:/a.com", "https:a.com").
-_MANGLED_SCHEME_RE: Final = re.compile(r"(https?|wss?):/*(?!/)", re.IGNORECASE)
 
 OriginPredicate = Union[  # noqa: UP007 - evaluated at runtime
     Callable[[str], bool],
@@ -116,7 +111,7 @@ def parse_request_origin(origin: str) -> ParsedOrigin | None:
     if match is None:
         return None
     scheme, host, port = match.group(1), match.group(2), match.group(3) or ""
-    if port and (port[0] == "0" or int(port) > 65535 or _DEFAULT_PORTS.get(scheme) == port):
+    if port and (port[0] == "0" or int(port) > 65535 or is_default_port(scheme, port)):
         # Browsers serialize a port as a number from 1 to 65535, without the scheme's
         # default: ":99999", ":0443" or ":443" on https come from no browser.
         return None
@@ -222,7 +217,16 @@ class PredicateOrigin:
         return f"PredicateOrigin({describe_key(self.predicate)})"
 
 
+#: The closed set of origin-key kinds.  The places that treat each kind differently use
+#: ``match`` ending in ``case _: unknown_kind(spec)``, so that mypy names every one of them
+#: when a kind is added here (ARCHITECTURE.md, "Where to make a change").
 OriginSpec = Union[ExactOrigin, AnyOrigin, WildcardOrigin, RegexOrigin, PredicateOrigin]  # noqa: UP007
+
+
+def unknown_kind(spec: NoReturn) -> NoReturn:
+    """Reached only by an origin-key kind a ``match`` does not handle: mypy reports the
+    call (its argument is not ``Never`` there) long before anything runs it."""
+    raise TypeError(f"unknown origin key kind: {spec!r}")
 
 
 class OriginKeyError(ValueError):
@@ -290,42 +294,13 @@ def _takes_request(func: Callable[..., object]) -> bool:
     return len(positional) >= 2
 
 
-def _canonical(key: str) -> str | None:
-    """Best-effort serialized form of what the user probably meant, for suggestions."""
-    candidate = key.strip()
-    if candidate.lower() == "null":
-        return "null"
-    mangled = _MANGLED_SCHEME_RE.match(candidate)
-    if mangled is not None and "://" not in candidate[: mangled.end() + 1]:
-        candidate = f"{mangled.group(1)}://{candidate[mangled.end() :]}"
-    elif "://" not in candidate:
-        candidate = "https://" + candidate.lstrip("/")
-    try:
-        parts = urlsplit(candidate)
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return None
-    if not host or not parts.scheme:
-        return None
-    scheme = parts.scheme.lower()
-    try:
-        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
-    except UnicodeError:
-        return None
-    if ":" in ascii_host:
-        ascii_host = f"[{ascii_host}]"
-    port_text = "" if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f":{port}"
-    return f"{scheme}://{ascii_host}{port_text}"
-
-
 def _check_serialized(key: str) -> None:
     """Raise ``OriginKeyError`` unless *key* is exactly what a browser sends as Origin."""
     match = _SERIALIZED_ORIGIN_RE.fullmatch(key) if len(key) <= MAX_ORIGIN_LENGTH else None
     if match is not None:
         scheme, host, port = match.group(1), match.group(2), match.group(3)
         if port is None or (
-            port != _DEFAULT_PORTS.get(scheme) and port[0] != "0" and 0 < int(port) < 65536
+            not is_default_port(scheme, port) and port[0] != "0" and 0 < int(port) < 65536
         ):
             _check_host(key, host)
             return
@@ -351,13 +326,12 @@ def _check_host(key: str, host: str) -> None:
 
 
 def _explain_bad_origin(key: str) -> str:
-    suggestion = _canonical(key)
-    hint = f": did you mean {suggestion!r}?" if suggestion and suggestion != key else ""
+    hint = did_you_mean(key)
     if not key:
         return "origin '' is empty: write a serialized origin such as 'https://example.com'"
     if key.lower() == "null":
         return f"origin {key!r} is written 'null', in lower case, as browsers send it"
-    if _MANGLED_SCHEME_RE.match(key) is not None and "://" not in key:
+    if MANGLED_SCHEME_RE.match(key) is not None and "://" not in key:
         return f"origin {key!r} needs '://' after the scheme{hint}"
     if "://" not in key:
         return f"origin {key!r} has no scheme (an origin is scheme://host[:port]){hint}"
@@ -371,7 +345,7 @@ def _explain_bad_origin(key: str) -> str:
     if not key.isascii():
         return f"origin {key!r} has a non-ASCII host; browsers send the punycode form{hint}"
     port = rest.rpartition(":")[2] if not rest.endswith("]") and ":" in rest else ""
-    if port and _DEFAULT_PORTS.get(scheme) == port:
+    if port and is_default_port(scheme, port):
         return f"origin {key!r} names the default port, which browsers leave out{hint}"
     return f"origin {key!r} is not a serialized origin (scheme://host[:port]){hint}"
 

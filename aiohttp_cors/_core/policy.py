@@ -34,10 +34,7 @@ from .headers import (
 from .pending import (
     Pending,
 )
-from .table import (
-    OriginTable,
-    Rule,
-)
+from .table import MethodGrant, OriginTable, PreflightEntry, Rule
 
 # --- bounds --------------------------------------------------------------------------------
 
@@ -68,10 +65,10 @@ class ResourcePolicy:
     #: Methods a preflight may ask for, with their table and whether a CORS-enabled
     #: route serves the method (always allowed then; see ``Rule.allows_method``); None
     #: for methods whose route is exempt from CORS.
-    preflight_tables: dict[str, tuple[OriginTable, bool | None] | None]
+    preflight_tables: dict[str, PreflightEntry | None]
     #: A '*' route: a preflight may ask for any method not listed above, as
     #: ``allow_methods`` allows (the flag is None: see ``Rule.allows_method``).
-    any_method: tuple[OriginTable, None] | None = None
+    any_method: PreflightEntry | None = None
     #: Strict mode: WebSocket handshakes admitted only by "*" or "null" are refused.
     strict: bool = False
     #: Routes whose first cookie-carrying handshake under "*"/"null" was warned about.
@@ -141,17 +138,15 @@ class ResourcePolicy:
             return answer
         # Only a method the resource will serve: granting one that then gets a 405 would
         # turn a readable error into a CORS failure.
-        entry: tuple[OriginTable, bool | None] | None = self.preflight_tables.get(
-            method, self.any_method
-        )
+        entry = self.preflight_tables.get(method, self.any_method)
         if entry is None:
             return method_refusal(method, origin)
-        table, routed = entry
+        table, grant = entry
         rule = table.match(origin, request)
         if isinstance(rule, Pending):
             return Pending(
                 _preflight_after(
-                    rule, table, origin, method, routed, request_headers, private_network
+                    rule, table, origin, method, grant, request_headers, private_network
                 ),
                 refuse_preflight(
                     f"{PREFLIGHT_FAILED}origin '{printable(origin)}' is not allowed (the "
@@ -159,8 +154,8 @@ class ResourcePolicy:
                 ),
             )
         if rule is None:
-            return _origin_refusal(table, origin, method, routed)
-        answer = rule.judge_preflight(origin, method, routed, request_headers, private_network)
+            return _origin_refusal(table, origin, method, grant)
+        answer = rule.judge_preflight(origin, method, grant, request_headers, private_network)
         if (
             answer.refusal is None
             and not table.has_predicates
@@ -218,7 +213,7 @@ class ResourcePolicy:
         shown = printable(origin)
         if rule is None:
             return HandshakeAnswer(f"{HANDSHAKE_REFUSED}origin '{shown}' is not allowed")
-        if rule.public and self.strict:
+        if rule.any_site and self.strict:
             return HandshakeAnswer(
                 f"{HANDSHAKE_REFUSED}origin '{shown}' is admitted only by the '*' or 'null' "
                 "key, and strict mode admits WebSocket handshakes from listed origins only"
@@ -236,7 +231,7 @@ class ResourcePolicy:
         self.warned_routes.add(route)
         because = (
             "only because of the '*' or 'null' origin key"
-            if rule.public
+            if rule.any_site
             else f"by an entry the security review refuses with credentials ({concern})"
         )
         return HandshakeAnswer(
@@ -251,11 +246,11 @@ class ResourcePolicy:
 
 
 def _origin_refusal(
-    table: OriginTable, origin: str, method: str, routed: bool | None
+    table: OriginTable, origin: str, method: str, grant: MethodGrant
 ) -> PreflightAnswer:
     """No rule admits *origin* for *method*.  For a method served only by routes without
     CORS, 0.8.1 said the method was not allowed (nothing enabled it for CORS)."""
-    if routed is False:
+    if grant is MethodGrant.LISTED:
         return method_refusal(method, origin)
     if table.empty:
         return _NO_ORIGINS
@@ -272,11 +267,11 @@ async def _preflight_after(
     table: OriginTable,
     origin: str,
     method: str,
-    routed: bool | None,
+    grant: MethodGrant,
     request_headers: Sequence[str],
     private_network: bool,
 ) -> PreflightAnswer:
     rule = await pending
     if rule is None:
-        return _origin_refusal(table, origin, method, routed)
-    return rule.judge_preflight(origin, method, routed, request_headers, private_network)
+        return _origin_refusal(table, origin, method, grant)
+    return rule.judge_preflight(origin, method, grant, request_headers, private_network)

@@ -26,7 +26,7 @@ import importlib
 import re
 import warnings
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from publicsuffixlist import PublicSuffixList
 
@@ -40,6 +40,7 @@ from .origins import (
     WildcardOrigin,
     describe_key,
     is_loopback_host,
+    unknown_kind,
 )
 
 #: A label no real configuration names, for probe origins.
@@ -74,27 +75,46 @@ def is_public_suffix(domain: str) -> bool:
     return bool(psl.is_public(domain)) or psl.publicsuffix(probe) == probe
 
 
-def review(spec: OriginSpec, options: ResourceOptions) -> list[str]:
+class Concern(NamedTuple):
+    """One security finding: a stable ``code`` (see the documentation's "Problem codes")
+    and the message, which says what to do."""
+
+    code: str
+    message: str
+
+
+def review(spec: OriginSpec, options: ResourceOptions) -> list[Concern]:
     """Every security concern about letting *spec* in with *options*."""
-    concerns: list[str] = []
+    concerns: list[Concern] = []
     if isinstance(spec, PredicateOrigin) and spec.takes_request and spec.varies_on is None:
         concerns.append(
-            f"origin callable {describe_key(spec.predicate)} takes the request: if its answer "
-            "depends on a request header, a shared cache can serve an answer granted for one "
-            "value of it to requests with another; name the headers it reads with "
-            "@aiohttp_cors.varies_on('X-Header', ...) (or @aiohttp_cors.varies_on() if it "
-            "reads none), and they are added to Vary"
+            Concern(
+                "callable-without-varies-on",
+                f"origin callable {describe_key(spec.predicate)} takes the request: if its answer "
+                "depends on a request header, a shared cache can serve an answer granted for one "
+                "value of it to requests with another; name the headers it reads with "
+                "@aiohttp_cors.varies_on('X-Header', ...) (or @aiohttp_cors.varies_on() if it "
+                "reads none), and they are added to Vary",
+            )
         )
     if options.allow_credentials:
-        concerns += _open_origin_concerns(spec, "allow_credentials=True", "your users' cookies")
+        concerns += _open_origin_concerns(
+            spec, "allow_credentials=True", "your users' cookies", "credentials"
+        )
         if options.expose_headers == "*":
             concerns.append(
-                "expose_headers='*' with allow_credentials=True exposes every response "
-                "header, including ones that may carry secrets: list the headers to expose"
+                Concern(
+                    "expose-all-with-credentials",
+                    "expose_headers='*' with allow_credentials=True exposes every response "
+                    "header, including ones that may carry secrets: list the headers to expose",
+                )
             )
     if options.allow_private_network:
         concerns += _open_origin_concerns(
-            spec, "allow_private_network=True", "devices on your users' private networks"
+            spec,
+            "allow_private_network=True",
+            "devices on your users' private networks",
+            "private-network",
         )
     return concerns
 
@@ -115,42 +135,64 @@ def credential_concern(spec: OriginSpec) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _credential_concern(spec: OriginSpec) -> str | None:
-    concerns = _open_origin_concerns(spec, "credentials", "your users' cookies")
-    return concerns[0] if concerns else None
+    concerns = _open_origin_concerns(spec, "credentials", "your users' cookies", "credentials")
+    return concerns[0].message if concerns else None
 
 
-def _open_origin_concerns(spec: OriginSpec, option: str, what: str) -> list[str]:
-    """Why letting *spec* in with *option* may hand *what* to other sites."""
-    if isinstance(spec, AnyOrigin):
-        return [
-            f"{option} with origin '*' lets every website reach {what}: list the origins "
-            "you trust instead"
-        ]
-    if isinstance(spec, ExactOrigin) and spec.origin == "null":
-        return [
-            f"{option} with origin 'null' trusts sandboxed iframes and data: URLs of any "
-            "site: remove 'null'"
-        ]
-    if isinstance(spec, RegexOrigin):
-        return [
-            f"{option} with {describe_key(spec.pattern)}: {problem}"
-            for problem in _regex_problems(spec.pattern)
-        ]
-    if not isinstance(spec, (ExactOrigin, WildcardOrigin)):
-        return []  # callables: see the module docstring
-    concerns = []
-    text = spec.origin if isinstance(spec, ExactOrigin) else spec.text
+def _open_origin_concerns(spec: OriginSpec, option: str, what: str, grants: str) -> list[Concern]:
+    """Why letting *spec* in with *option* may hand *what* to other sites; the codes end
+    in *grants* (``credentials`` or ``private-network``)."""
+    match spec:
+        case AnyOrigin():
+            return [
+                Concern(
+                    f"any-origin-with-{grants}",
+                    f"{option} with origin '*' lets every website reach {what}: list the "
+                    "origins you trust instead",
+                )
+            ]
+        case ExactOrigin(origin="null"):
+            return [
+                Concern(
+                    f"null-origin-with-{grants}",
+                    f"{option} with origin 'null' trusts sandboxed iframes and data: URLs of "
+                    "any site: remove 'null'",
+                )
+            ]
+        case RegexOrigin():
+            return [
+                Concern(
+                    f"open-regex-with-{grants}",
+                    f"{option} with {describe_key(spec.pattern)}: {problem}",
+                )
+                for problem in _regex_problems(spec.pattern)
+            ]
+        case PredicateOrigin():
+            return []  # callables: see the module docstring
+        case ExactOrigin():
+            text = spec.origin
+        case WildcardOrigin():
+            text = spec.text
+        case _:
+            unknown_kind(spec)
+    concerns: list[Concern] = []
     scheme, _, rest = text.partition("://")
     host = rest.rpartition(":")[0] if ":" in rest and not rest.endswith("]") else rest
     if scheme == "http" and not is_loopback_host(host.removeprefix("*.")):
         concerns.append(
-            f"{option} with plain-http origin {text!r}: anyone on the network path can "
-            f"inject script into that origin and reach {what}; use https"
+            Concern(
+                f"plain-http-with-{grants}",
+                f"{option} with plain-http origin {text!r}: anyone on the network path can "
+                f"inject script into that origin and reach {what}; use https",
+            )
         )
     if isinstance(spec, WildcardOrigin) and spec.parent and is_public_suffix(spec.parent):
         concerns.append(
-            f"{option} with {text!r}, which matches every site under the public suffix "
-            f"{spec.parent!r} that anyone can register: list your own subdomains instead"
+            Concern(
+                f"public-suffix-with-{grants}",
+                f"{option} with {text!r}, which matches every site under the public suffix "
+                f"{spec.parent!r} that anyone can register: list your own subdomains instead",
+            )
         )
     return concerns
 

@@ -5,9 +5,10 @@ exact origins first, then patterns in the order written, then ``"*"``).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Union
+from typing import Any, Final, NamedTuple, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -48,6 +49,7 @@ from .origins import (
     WildcardOrigin,
     is_sendable_origin,
     parse_request_origin,
+    unknown_kind,
 )
 from .pending import (
     Pending,
@@ -73,13 +75,27 @@ _UNDECIDED: Final = object()
 # --- rules -----------------------------------------------------------------------------------
 
 
+class MethodGrant(enum.Enum):
+    """How a preflight's method is served, which decides whether it may be asked for."""
+
+    #: A CORS-enabled route serves it: always allowed, whatever ``allow_methods`` says
+    #: (a list *adds* methods, as in aiohttp-cors 0.8.1).
+    ROUTED = "routed"
+    #: Only routes not enabled for CORS serve it: allowed if ``allow_methods`` is ``"*"``
+    #: or lists it.
+    LISTED = "listed"
+    #: A ``'*'`` route serves it (and every method): ``allow_methods`` decides, ``None``
+    #: allowing any.
+    ANY_ROUTE = "any route"
+
+
 @dataclass(slots=True, eq=False)
 class Rule:
     """One origin entry's options compiled into ready-to-send answers."""
 
     options: ResourceOptions
-    #: Admitted by the ``"*"`` or ``"null"`` key: every site (or any site's sandbox).
-    public: bool
+    #: Admitted by the ``"*"`` or ``"null"`` key: any site (or any site's sandbox).
+    any_site: bool
     #: The answer to an actual request from an origin this rule admits.
     actual: ActualAnswer
     #: ``Access-Control-Allow-Origin`` of preflights: ``"*"``, or None for the origin.
@@ -97,7 +113,7 @@ class Rule:
         cls,
         options: ResourceOptions,
         *,
-        public: bool,
+        any_site: bool,
         vary_origin: bool,
         credential_concern: str | None = None,
     ) -> Rule:
@@ -134,7 +150,7 @@ class Rule:
         )
         return cls(
             options=options,
-            public=public,
+            any_site=any_site,
             actual=actual,
             fixed_origin="*" if options.send_wildcard else None,
             preflight_extra=tuple(preflight_extra),
@@ -142,28 +158,24 @@ class Rule:
             credential_concern=credential_concern,
         )
 
-    def allows_method(self, method: str, routed: bool | None) -> bool:
-        """Whether a preflight may ask for *method*.
-
-        *routed* True: a CORS-enabled route serves the method, which is then always
-        allowed, whatever ``allow_methods`` says (the list *adds* methods, as in 0.8.1).
-        False: only what ``allow_methods`` lists.  None: a ``'*'`` route serves every
-        method, so ``allow_methods`` decides and ``None`` allows any.
-        """
-        if routed is None:
-            return self.options.allow_methods is None or self.options.is_method_allowed(method)
-        return routed or self.options.is_method_allowed(method)
+    def allows_method(self, method: str, grant: MethodGrant) -> bool:
+        """Whether a preflight may ask for *method*, served as *grant* says."""
+        if grant is MethodGrant.ROUTED:
+            return True
+        if grant is MethodGrant.ANY_ROUTE and self.options.allow_methods is None:
+            return True
+        return self.options.is_method_allowed(method)
 
     def judge_preflight(
         self,
         origin: str,
         method: str,
-        routed: bool | None,
+        grant: MethodGrant,
         request_headers: Sequence[str],
         private_network: bool,
     ) -> PreflightAnswer:
         """Grant or refuse a preflight from an origin this rule admits."""
-        if not is_token(method) or not self.allows_method(method, routed):
+        if not is_token(method) or not self.allows_method(method, grant):
             return method_refusal(method, origin)
         try:
             names = parse_request_headers(request_headers, self.allowed_headers)
@@ -250,35 +262,40 @@ class OriginTable:
         vary_origin = not constant
         rules: dict[tuple[ResourceOptions, bool, str | None], Rule] = {}
 
-        def rule_for(options: ResourceOptions, public: bool, spec: OriginSpec) -> Rule:
+        def rule_for(options: ResourceOptions, any_site: bool, spec: OriginSpec) -> Rule:
             concern = credential_concern(spec)
-            rule = rules.get((options, public, concern))
+            rule = rules.get((options, any_site, concern))
             if rule is None:
-                rule = rules[options, public, concern] = Rule.compile(
-                    options, public=public, vary_origin=vary_origin, credential_concern=concern
+                rule = rules[options, any_site, concern] = Rule.compile(
+                    options, any_site=any_site, vary_origin=vary_origin, credential_concern=concern
                 )
             return rule
 
         for order, (spec, options) in enumerate(entries, 1):
             table.empty = False
-            if isinstance(spec, ExactOrigin):
-                table.exact.setdefault(spec.origin, rule_for(options, spec.origin == "null", spec))
-            elif isinstance(spec, AnyOrigin):
-                if table.star is None:
-                    table.star = rule_for(options, True, spec)
-            elif isinstance(spec, WildcardOrigin):
-                subdomain = bool(spec.parent)
-                key = (spec.scheme, spec.parent if subdomain else spec.host, subdomain)
-                table.wildcards.setdefault(key, []).append(
-                    (order, spec, rule_for(options, False, spec))
-                )
-                table.has_patterns = True
-            else:
-                table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
-                table.has_patterns = True
-                if isinstance(spec, PredicateOrigin):
-                    table.has_predicates = True
+            match spec:
+                case ExactOrigin():
+                    any_site = spec.origin == "null"
+                    table.exact.setdefault(spec.origin, rule_for(options, any_site, spec))
+                case AnyOrigin():
+                    if table.star is None:
+                        table.star = rule_for(options, True, spec)
+                case WildcardOrigin():
+                    subdomain = bool(spec.parent)
+                    key = (spec.scheme, spec.parent if subdomain else spec.host, subdomain)
+                    table.wildcards.setdefault(key, []).append(
+                        (order, spec, rule_for(options, False, spec))
+                    )
+                    table.has_patterns = True
+                case RegexOrigin():
+                    table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
+                    table.has_patterns = True
+                case PredicateOrigin():
+                    table.ordered.append(_Ordered(order, spec, rule_for(options, False, spec)))
+                    table.has_patterns = table.has_predicates = True
                     table.varies_on += spec.varies_on or ()
+                case _:
+                    unknown_kind(spec)
         if constant and table.star is not None:
             table.no_origin = table.refused = table.star.actual
         return table
@@ -372,3 +389,11 @@ class OriginTable:
             return entry.rule
         found = self._scan_ordered(origin, request, index + 1, best_order, best_rule)
         return await found if isinstance(found, Pending) else found
+
+
+class PreflightEntry(NamedTuple):
+    """What answers a preflight for one method: the origin table of the method's config
+    chain, and how the method is served."""
+
+    table: OriginTable
+    grant: MethodGrant

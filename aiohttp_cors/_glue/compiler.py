@@ -9,194 +9,28 @@ applies to which method of which resource and hands the chains to the core.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractView
-from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
 from .._core.errors import ProblemCollector
+from .._core.parsing import ConfigParser, Layer
 from .._core.policy import ResourcePolicy
-from .._core.table import OriginTable, ParsedConfig
-from .decorators import handler_config, is_exempt, is_preflight_method
-from .parsing import ConfigParser, Layer
+from .._core.table import MethodGrant, OriginTable, ParsedConfig, PreflightEntry
+from .decorators import is_exempt
+from .handler_configs import handler_layer, view_layer
 from .request_config import RequestConfigPolicy, overrides_request_config
+from .routing import (
+    SUBAPP_RESOURCES,
+    AppScope,
+    app_tree,
+    view_class,
+    view_methods,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-SUBAPP_RESOURCES: Final = (PrefixedSubAppResource, MatchedSubAppResource)
-PLAIN_RESOURCES: Final = (web.PlainResource, web.DynamicResource, web.StaticResource)
-
-
-def view_class(handler: object) -> type[web.View] | None:
-    """The class-based view a route serves, if its handler is one."""
-    if isinstance(handler, type) and issubclass(handler, AbstractView):
-        return handler  # type: ignore[return-value]
-    return None
-
-
-def view_methods(view: type[AbstractView]) -> list[str]:
-    """The methods a view serves (the mixin's own preflight answer not counted)."""
-    return [
-        method
-        for method in sorted(hdrs.METH_ALL)
-        if (attribute := getattr(view, method.lower(), None)) is not None
-        and not is_preflight_method(attribute)
-    ]
-
-
-def describe_route(method: str, resource: web.AbstractResource | None) -> str:
-    where = resource.canonical if resource is not None else "?"
-    return f"route '{method} {where}'"
-
-
-def handler_layer(
-    parser: ConfigParser,
-    handler: object,
-    method: str,
-    resource: web.AbstractResource | None,
-    problems: ProblemCollector,
-) -> Layer | None:
-    """The layer a handler's ``@custom_cors`` adds to its chain, if any (problems name
-    the route *method* of *resource*)."""
-    attached = handler_config(handler)
-    if attached is None:
-        return None
-    where = describe_route(method, resource)
-    parsed = parser.parse_once(attached, attached.config, where, problems)
-    return parser.layer(parsed, attached.inherit_defaults)
-
-
-def view_layer(
-    parser: ConfigParser,
-    view: type[AbstractView],
-    method: str,
-    resource: web.AbstractResource | None,
-    problems: ProblemCollector,
-) -> Layer | None:
-    """The layer a view's ``cors_config`` (and ``cors_inherit_defaults``) adds, if any."""
-    config = getattr(view, "cors_config", None)
-    inherit = getattr(view, "cors_inherit_defaults", True) is not False
-    if config is None and inherit:
-        return None
-    where = describe_route(method, resource)
-    return parser.layer(parser.parse_once(view, config, where, problems), inherit)
-
-
-def check_handler(
-    parser: ConfigParser,
-    route: web.AbstractRoute,
-    view: type[AbstractView] | None,
-    problems: ProblemCollector,
-) -> None:
-    """Validate the configs a route's handler carries (``@custom_cors``, or a view's
-    ``cors_config`` and methods) when the route is added, so that errors name it; the
-    compiler finds them parsed when the app starts."""
-    if view is None:
-        handler_layer(parser, route.handler, route.method, route.resource, problems)
-        return
-    view_layer(parser, view, route.method, route.resource, problems)
-    for method in view_methods(view):
-        handler = getattr(view, method.lower(), None)
-        handler_layer(parser, handler, method, route.resource, problems)
-
-
-def app_tree(
-    app: web.Application, descend: Callable[[web.Application], bool] = lambda subapp: True
-) -> Iterator[web.Application]:
-    """*app* and the sub-applications below it (prefixed or by domain), leaving out each
-    one for which *descend* is false, with what lies below it."""
-    apps = [app]
-    while apps:
-        current = apps.pop()
-        yield current
-        for resource in current.router.resources():
-            if isinstance(resource, SUBAPP_RESOURCES):
-                subapp: web.Application = resource.get_info()["app"]
-                if descend(subapp):
-                    apps.append(subapp)
-
-
-@dataclass(frozen=True)
-class AppScope:
-    """Where app-wide mode (``setup(app, all_routes=...)``) enables CORS: nowhere, or
-    under path prefixes (``"/"`` for the whole app), segment by segment."""
-
-    prefixes: tuple[str, ...] = ()
-    #: The prefixes may lie under any mount path (where the application is mounted is not
-    #: known yet): what is compiled at start, so that every path that may be in scope has
-    #: its OPTIONS route before the first request shows the mount path.
-    floating: bool = False
-
-    @classmethod
-    def parse(cls, all_routes: object) -> AppScope:
-        if all_routes is True:
-            return cls(("/",))
-        if all_routes is False or all_routes is None:
-            return cls()
-        given = [all_routes] if isinstance(all_routes, str) else all_routes
-        if not isinstance(given, Iterable) or isinstance(given, (bytes, Mapping)):
-            raise TypeError(
-                f"all_routes must be True, False, a path prefix or a sequence of them, "
-                f"got {all_routes!r}"
-            )
-        prefixes = []
-        for prefix in given:
-            if not isinstance(prefix, str) or not prefix.startswith("/"):
-                raise ValueError(
-                    f"all_routes holds {prefix!r}: a path prefix starts with '/', such as '/api'"
-                )
-            if "{" in prefix or "?" in prefix or "#" in prefix:
-                raise ValueError(
-                    f"all_routes holds {prefix!r}: a path prefix is a plain path, without "
-                    "'{...}' placeholders, query or fragment"
-                )
-            prefixes.append(prefix.rstrip("/") or "/")
-        if not prefixes:
-            raise ValueError("all_routes is an empty sequence: give at least one path prefix")
-        return cls(tuple(dict.fromkeys(prefixes)))
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.prefixes)
-
-    @property
-    def depends_on_mount(self) -> bool:
-        """Whether where the app is mounted changes what the scope covers: the prefixes
-        are relative to the application, and a sub-application's routes carry the path
-        it is mounted at (``"/"`` covers everything wherever it is)."""
-        return self.enabled and self.prefixes != ("/",)
-
-    def anywhere(self) -> AppScope:
-        """This scope under any mount path: a superset of the scope once mounted."""
-        return AppScope(self.prefixes, floating=self.depends_on_mount)
-
-    def under(self, mount_prefix: str) -> AppScope:
-        """This scope for an application mounted at *mount_prefix* (``""``: not mounted,
-        or mounted by domain), in the full paths its routes have there."""
-        if not mount_prefix:
-            return self
-        return AppScope(
-            tuple(
-                mount_prefix if prefix == "/" else mount_prefix + prefix for prefix in self.prefixes
-            )
-        )
-
-    def covers(self, path: str) -> bool:
-        """Whether *path* (a route's path pattern, or a request's path) is the prefix or
-        lies under it: ``"/api"`` covers ``/api`` and ``/api/x``, not ``/apix``."""
-        for prefix in self.prefixes:
-            if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
-                return True
-        if self.floating:
-            slash = path.find("/", 1)
-            while slash != -1:
-                if AppScope(self.prefixes).covers(path[slash:]):
-                    return True
-                slash = path.find("/", slash + 1)
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,8 +217,10 @@ class PolicyCompiler:
             exempt.add(hdrs.METH_HEAD)
         # A '*' route: allow_methods decides which methods (the None flag, see
         # Rule.allows_method).
-        any_method: tuple[OriginTable, None] | None = (
-            (self._table(chains.any_method), None) if chains.any_method is not None else None
+        any_method = (
+            PreflightEntry(self._table(chains.any_method), MethodGrant.ANY_ROUTE)
+            if chains.any_method is not None
+            else None
         )
         # An exempt '*' route serves every method no other route serves: those are left
         # alone (no answer for actual requests, preflights for them refused).
@@ -396,12 +232,15 @@ class PolicyCompiler:
         actual_tables: dict[str, OriginTable | None] = {
             method: self._table(chain) for method, chain in routed.items()
         }
-        preflight_tables: dict[str, tuple[OriginTable, bool | None] | None] = {
-            method: (self._table(chain), True) for method, chain in routed.items()
+        preflight_tables: dict[str, PreflightEntry | None] = {
+            method: PreflightEntry(self._table(chain), MethodGrant.ROUTED)
+            for method, chain in routed.items()
         }
         # OPTIONS is always served on a CORS path: by the plugin's route if by no other.
         for method in (chains.plain_methods | {hdrs.METH_OPTIONS}) - routed.keys() - exempt:
-            preflight_tables[method] = None if any_exempt else (other_table, False)
+            preflight_tables[method] = (
+                None if any_exempt else PreflightEntry(other_table, MethodGrant.LISTED)
+            )
         other = None if any_exempt else other_table
         if not any_exempt and any_method is not None and hdrs.METH_OPTIONS not in routed:
             # The '*' route serves OPTIONS too: a preflight may ask for it like any other.
@@ -475,7 +314,8 @@ class PolicyCompiler:
                     problems.add(
                         f"resource {resource.canonical!r} belongs to a sub-application with its "
                         "own aiohttp_cors.setup(), whose configuration alone decides there: "
-                        "add it with the CorsConfig that the sub-application's setup() returned"
+                        "add it with the CorsConfig that the sub-application's setup() returned",
+                        code="route-of-configured-subapp",
                     )
                 else:
                     groups.append([resource])
@@ -545,7 +385,9 @@ class PolicyCompiler:
         return ResourcePolicy(
             actual_tables=tables,
             other_methods=self._table(self._chain(class_layer)),
-            preflight_tables={m: (t, True) for m, t in tables.items() if t is not None},
+            preflight_tables={
+                m: PreflightEntry(t, MethodGrant.ROUTED) for m, t in tables.items() if t is not None
+            },
             strict=self._strict,
             origin_timeout=self._origin_timeout,
         )

@@ -16,25 +16,25 @@ from aiohttp import web
 
 from .._core.errors import ProblemCollector
 from .._core.options import ResourceOptions
+from .._core.parsing import ConfigParser, Layer, parse_layer
 from .._core.policy import ResourcePolicy
 from .._core.table import ParsedConfig
-from .compiler import (
+from .compiler import CompiledPolicies, PolicyCompiler
+from .decorators import is_exempt
+from .describe import describe_app
+from .handler_configs import check_handler
+from .hooks import HOOKS_KEY, RequestHooks
+from .refusals import RefusalSignal
+from .routing import (
     PLAIN_RESOURCES,
     SUBAPP_RESOURCES,
     AppScope,
-    CompiledPolicies,
-    PolicyCompiler,
     app_tree,
-    check_handler,
     describe_route,
     view_class,
     view_methods,
 )
-from .decorators import is_exempt
-from .hooks import HOOKS_KEY, RequestHooks
-from .parsing import ConfigParser, Layer, parse_layer
-from .refusals import RefusalSignal
-from .surface import CorsSurface, describe_app
+from .surface import CorsSurface
 
 OptionsValue = Union[ResourceOptions, Mapping[str, Any]]  # noqa: UP007
 # Keys are origin keys (see origins.py); typed loosely because Mapping keys are invariant
@@ -263,7 +263,7 @@ class CorsConfig:
             self._parser, config, inherit, f"resource {resource.canonical!r}", problems
         )
         problems.raise_if_any()
-        self._resource_configs[resource] = layer if layer is not None else ((), True)
+        self._resource_configs[resource] = layer if layer is not None else Layer((), True)
 
     def _add_route(
         self, route: web.AbstractRoute, config: CorsMapping | None, inherit: bool

@@ -20,11 +20,11 @@ from aiohttp import web
 from .._core.answers import ActualAnswer, HandshakeAnswer, PreflightAnswer
 from .._core.errors import ProblemCollector, logger
 from .._core.headers import printable
+from .._core.parsing import ConfigParser
 from .._core.pending import Pending
 from .._core.policy import ResourcePolicy
-from .._core.table import OriginTable, ParsedConfig
+from .._core.table import MethodGrant, OriginTable, ParsedConfig, PreflightEntry
 from .decorators import REQUEST_CONFIG_DEFAULT_ATTRIBUTE
-from .parsing import ConfigParser
 
 #: Compiled policies kept per view, by the config its override returned.
 POLICIES_PER_VIEW: Final = 64
@@ -101,7 +101,8 @@ class RequestConfigPolicy(ResourcePolicy):
             },
             other_methods=table,
             preflight_tables={
-                method: (table, True) if served else None for method, served in self._served.items()
+                method: PreflightEntry(table, MethodGrant.ROUTED) if served else None
+                for method, served in self._served.items()
             },
             strict=self.strict,
             origin_timeout=self.origin_timeout,

@@ -9,21 +9,14 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from .._core.answers import NOT_CONFIGURED_TEXT
+from .answering import PreflightRefused, ask_preflight, innermost, preflight_response, settle
 from .config import APP_CONFIG_KEY, CorsConfig
 from .decorators import (
     PREFLIGHT_METHOD_ATTRIBUTE,
     REQUEST_CONFIG_DEFAULT_ATTRIBUTE,
     handler_config,
 )
-from .hooks import (
-    HOOKS_KEY,
-    PreflightRefused,
-    RequestHooks,
-    ask_preflight,
-    innermost,
-    preflight_response,
-    settle,
-)
+from .hooks import HOOKS_KEY, RequestHooks
 
 
 class CorsViewMixin:

@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
 
 from .._core.headers import (
     ACAC,
@@ -40,6 +39,7 @@ from .._core.headers import (
     SAFELISTED_RESPONSE_HEADERS,
     is_token,
 )
+from .._core.origin_grammar import did_you_mean, is_default_port
 
 Header = tuple[str, str]
 """One header line: ``(name, value)``."""
@@ -113,42 +113,11 @@ _DELTA_SECONDS_RE = re.compile(r"[0-9]+")
 # Origins
 # --------------------------------------------------------------------------------------------------
 
-# The port a URL of these schemes leaves out of its origin (#default-port).
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 _SCHEME_RE = re.compile(r"[a-z][a-z0-9+.\-]*")
 _PORT_RE = re.compile(r"[1-9][0-9]{0,4}")
 _DOMAIN_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")
 _IPV4_LIKE_RE = re.compile(r"[0-9.]+")
 _EXAMPLE_ORIGIN = "'https://app.example.com'"
-
-
-def _likely_origin(text: str) -> str | None:
-    """The serialized origin a browser would send for a page at ``text``, when one can be
-    guessed (scheme and host lower-cased, punycode, default port dropped, path cut off)."""
-    candidate = text.strip()
-    if "://" not in candidate:
-        candidate = "https://" + candidate.lstrip("/")
-    try:
-        parts = urlsplit(candidate)
-        host = parts.hostname  # lower-cased by urlsplit
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if not host or not _SCHEME_RE.fullmatch(scheme) or "*" in host:
-        return None
-    if ":" in host:
-        try:
-            host = f"[{ipaddress.IPv6Address(host).compressed}]"
-        except ValueError:
-            return None
-    elif not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            return None
-    shown_port = "" if port is None or port == _DEFAULT_PORTS.get(scheme) else f":{port}"
-    return f"{scheme}://{host}{shown_port}"
 
 
 def _host_problem(host: str) -> str | None:
@@ -190,8 +159,7 @@ def origin_problem(origin: str) -> str | None:
             f"origin {origin!r} is a pattern; give the one origin a page would send, "
             f"such as {_EXAMPLE_ORIGIN}"
         )
-    likely = _likely_origin(origin)
-    hint = f": did you mean {likely!r}?" if likely is not None and likely != origin else ""
+    hint = did_you_mean(origin)
     scheme, sep, rest = origin.partition("://")
     if not sep:
         return f"origin {origin!r} has no scheme (an origin is scheme://host[:port]){hint}"
@@ -222,7 +190,7 @@ def origin_problem(origin: str) -> str | None:
                 f"origin {origin!r} has the port {port!r}; a port is a number from 1 to 65535 "
                 f"without leading zeros{hint}"
             )
-        if int(port) == _DEFAULT_PORTS.get(scheme):
+        if is_default_port(scheme, int(port)):
             return f"origin {origin!r} names the default port, which browsers leave out{hint}"
     problem = _host_problem(host)
     if problem is not None:

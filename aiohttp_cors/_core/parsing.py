@@ -10,19 +10,26 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from .._core.errors import CorsConfigError, ProblemCollector, warn_security
-from .._core.options import ResourceOptions, options_from
-from .._core.origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
-from .._core.review import review
-from .._core.table import ParsedConfig
+from .errors import CorsConfigError, ProblemCollector, warn_security
+from .options import ResourceOptions, options_from
+from .origins import AnyOrigin, OriginKeyError, OriginSpec, describe_key, parse_origin_key
+from .review import Concern, review
+from .table import ParsedConfig
 
-#: A parsed config and whether the layers below it (resource config, defaults) still
-#: apply (``inherit_defaults``).
-Layer = tuple[ParsedConfig, bool]
+
+class Layer(NamedTuple):
+    """One layer of a config chain (a handler's, a view's, a route's, a resource's)."""
+
+    config: ParsedConfig
+    #: Whether the layers below it (resource config, defaults) still apply.
+    inherit_defaults: bool
+
 
 _NOT_PARSED: Final = object()
+#: Codes of problems whose text is 0.8.1's, word for word: reported without a location.
+_AS_0_8_1_WROTE: Final = frozenset({"options-keyword", "options-type"})
 
 
 @dataclass(eq=False)
@@ -30,7 +37,7 @@ class _Entry:
     """One distinct (origin key, options) entry, validated and reviewed."""
 
     spec: OriginSpec
-    concerns: tuple[str, ...]
+    concerns: tuple[Concern, ...]
     #: Its concerns were warned about already (on the first route that used it): an
     #: entry repeated on ten thousand routes is one problem, said once.
     warned: bool = False
@@ -85,7 +92,10 @@ class ConfigParser:
         if config is None:
             return ()
         if type(config) is not dict and not isinstance(config, Mapping):
-            problems.add(_not_a_mapping(config))
+            if isinstance(config, (list, tuple, set, frozenset)):
+                problems.add(_not_a_mapping(config), code="config-list")
+            else:
+                problems.add(_not_a_mapping(config), code="config-not-mapping")
             return ()
         parsed = [
             entry
@@ -97,7 +107,7 @@ class ConfigParser:
 
     def layer(self, parsed: ParsedConfig, inherit_defaults: bool) -> Layer:
         """*parsed* (a result of :meth:`parse`) as a layer of a config chain, shared."""
-        layer = (parsed, inherit_defaults)
+        layer = Layer(parsed, inherit_defaults)
         return self._layers.setdefault(layer, layer)
 
     def parse_once(
@@ -128,25 +138,27 @@ class ConfigParser:
         try:
             spec = parse_origin_key(key)
         except OriginKeyError as exc:
-            problems.add(f"{where}: {exc}")
+            problems.add(str(exc), code="origin-key-invalid", where=where)
             return None
         except ValueError as exc:  # 0.8.1's texts for keys of a wrong type
-            problems.add(str(exc))
+            problems.add(str(exc), code="origin-key-type")
             return None
         try:
             options = options_from(value)
         except CorsConfigError as exc:
+            located = f"{where}, origin {describe_key(key)}"
             problems.problems.extend(
-                f"{where}, origin {describe_key(key)}: {problem}" for problem in exc.problems
+                # 0.8.1's texts about the value itself stay as 0.8.1 wrote them.
+                problem if problem.code in _AS_0_8_1_WROTE else problem.located(located)
+                for problem in exc.problems
             )
-            return None
-        except ValueError as exc:
-            problems.add(str(exc))
             return None
         if options.send_wildcard and not isinstance(spec, AnyOrigin):
             problems.add(
-                f"{where}, origin {describe_key(key)}: send_wildcard=True is only valid "
-                "under the '*' origin key (it answers every origin with '*')"
+                "send_wildcard=True is only valid under the '*' origin key (it answers every "
+                "origin with '*')",
+                code="send-wildcard-key",
+                where=f"{where}, origin {describe_key(key)}",
             )
             return None
         entry = None if by_value is None else self._entries.get((by_value, options))
@@ -162,11 +174,13 @@ class ConfigParser:
         if not entry.concerns or (entry.warned and not self._strict):
             return
         for concern in entry.concerns:
-            message = f"{where}, origin {describe_key(key)}: {concern}"
+            located = f"{where}, origin {describe_key(key)}"
             if self._strict:
-                problems.add(f"{message} (refused by strict mode)")
+                problems.add(
+                    f"{concern.message} (refused by strict mode)", code=concern.code, where=located
+                )
             else:
-                warn_security(message)
+                warn_security(concern.message, code=concern.code, where=located)
         entry.warned = True
 
 
