@@ -16,6 +16,7 @@ still shows it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -150,8 +151,15 @@ def _describe(value: object) -> str:
     return "none" if value is None else str(value)
 
 
-def _excused(field: str, exchange: Exchange, table: Sequence[Allowed]) -> bool:
-    return any(row.covers(field) and row.applies(exchange) for row in table)
+def _excused(
+    field: str, exchange: Exchange, table: Sequence[Allowed], usage: Counter[str] | None
+) -> bool:
+    for row in table:
+        if row.covers(field) and row.applies(exchange):
+            if usage is not None:
+                usage[row.name] += 1
+            return True
+    return False
 
 
 def _situation(exchange: Exchange) -> str:
@@ -187,9 +195,14 @@ def _all_errors(outcome: Outcome) -> tuple[tuple[str, str], ...]:
 
 
 def differences(
-    program: Program, ours: Outcome, theirs: Outcome, table: Sequence[Allowed]
+    program: Program,
+    ours: Outcome,
+    theirs: Outcome,
+    table: Sequence[Allowed],
+    usage: Counter[str] | None = None,
 ) -> Iterator[Difference]:
-    """The differences between two outcomes of *program* that *table* does not allow."""
+    """The differences between two outcomes of *program* that *table* does not allow;
+    *usage* counts, per row, the fields it excused."""
     configuration_ours = {
         "build_error": ours.build_error,
         "config_errors": list(ours.config_errors) or None,
@@ -214,7 +227,7 @@ def differences(
         field
         for field in CONFIG_FIELDS
         if configuration_ours[field] != configuration_theirs[field]
-        and not _excused(field, exchange, table)
+        and not _excused(field, exchange, table, usage)
     }
     if differing:
         yield Difference(
@@ -244,7 +257,7 @@ def differences(
             field
             for field in set(ours_fields) | set(theirs_fields)
             if ours_fields.get(field) != theirs_fields.get(field)
-            and not _excused(field, exchange, table)
+            and not _excused(field, exchange, table, usage)
         }
         if differing:
             yield Difference(
@@ -324,8 +337,10 @@ def report(cause: str, count: int, examples: Sequence[Difference]) -> str:
         if exchange.program.complete:
             lines.append(f"--- {exchange.program.name}")
         else:
-            lines.append(f"--- smallest program found ({exchange.program.name}):")
-            lines.append(exchange.program.source())
+            lines.append(
+                f"--- smallest program found ({exchange.program.name}), after the prelude above:"
+            )
+            lines.append(exchange.program.source()[len(exchange.program.prelude) :].strip("\n"))
         if exchange.request is not None:
             lines.append("request:\n    " + exchange.request.describe())
         lines.append("ours:\n" + _show_answer(exchange.ours))

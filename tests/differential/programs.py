@@ -15,6 +15,7 @@ headers themselves.
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -123,6 +124,14 @@ class Config:
                 )
 
 
+# A statement that passes what it registers to cors.add (possibly inside try/except).
+_ADDED = re.compile(
+    r"^(?P<target>\w+ = )?(?:try:\n    )?(?:sub_)?cors\.add\((?P<expression>.+?)"
+    r"(?:, @0)?(?:, webview=True)?\)(?:\nexcept Exception as error:\n    note\(error\))?$",
+    re.S,
+)
+
+
 @dataclass(frozen=True)
 class Statement:
     """Source lines of ``build()``'s body; ``@0``, ``@1`` ... stand for *configs*."""
@@ -143,6 +152,10 @@ class Statement:
         return text
 
     def smaller(self) -> Iterator[Statement]:
+        added = _ADDED.match(self.template)
+        if added:
+            # The same registration without cors.add: is CORS on it part of the difference?
+            yield Statement((added.group("target") or "") + added.group("expression"))
         for index in range(len(self.blocks)):
             yield replace(self, blocks=self.blocks[:index] + self.blocks[index + 1 :])
         for index, config in enumerate(self.configs):
@@ -218,9 +231,13 @@ class _Writer:
         origins = rng.sample([PAGE_A, PAGE_B, "*"], rng.choice((1, 1, 2, 3)))
         return Config(tuple((origin, self.options()) for origin in origins))
 
-    def added(self, expression: str, config: Config | None, *, risky: bool = False) -> str:
+    def added(
+        self, expression: str, config: Config | None, *, risky: bool = False, cors: str = "cors"
+    ) -> str:
         """``cors.add(expression, config)`` as source, the config as ``@0``."""
-        call = f"cors.add({expression}, @0)" if config is not None else f"cors.add({expression})"
+        call = (
+            f"{cors}.add({expression}, @0)" if config is not None else f"{cors}.add({expression})"
+        )
         if self.rng.random() < 0.1:
             call = call[:-1] + ", webview=True)"
         if risky:
@@ -271,7 +288,7 @@ class _Writer:
         )
         self.targets.append(Target(path, METHODS))
 
-    def view(self, path: str) -> None:
+    def view(self, path: str, *, app: str = "app", cors: str = "cors", prefix: str = "") -> None:
         rng = self.rng
         name = self.name("View")
         class_config = self.config(0.6)
@@ -310,11 +327,12 @@ class _Writer:
             blocks.append("\n".join(lines))
         self.statements.append(Statement("\n".join(head), tuple(configs), tuple(blocks)))
         add_config = self.config(0.3)
-        self.say(
-            self.added(f"app.router.add_route('*', {path!r}, {name})", add_config, risky=True),
-            add_config,
-        )
-        self.targets.append(Target(path, METHODS))
+        if rng.random() < 0.3:
+            route = f"{app}.router.add_view({path!r}, {name})"
+        else:
+            route = f"{app}.router.add_route('*', {path!r}, {name})"
+        self.say(self.added(route, add_config, risky=True, cors=cors), add_config)
+        self.targets.append(Target(prefix + path, METHODS))
 
     def static(self) -> None:
         config = self.config(0.5)
@@ -335,6 +353,8 @@ class _Writer:
                 "sub = web.Application()\nsub_cors = aiohttp_cors.setup(sub, defaults=@0)", config
             )
             self.say("sub_cors.add(sub.router.add_route('POST', '/item', handler))")
+            if rng.random() < 0.4:
+                self.view("/view", app="sub", cors="sub_cors", prefix="/sub")
         else:
             # The parent's configuration adds the sub-application's route.
             config = self.config(0.5)
@@ -343,6 +363,8 @@ class _Writer:
                 self.added("sub.router.add_route('POST', '/item', handler)", config, risky=True),
                 config,
             )
+            if rng.random() < 0.4:
+                self.view("/view", app="sub", cors="cors", prefix="/sub")
         self.say("app.add_subapp('/sub', sub)")
         self.targets.append(Target("/sub/item", ("GET", "POST")))
 

@@ -110,7 +110,12 @@ def ensure_environment() -> Path:
         )
         (building / RECORD).write_text(json.dumps(_wanted()))
         shutil.rmtree(venv, ignore_errors=True)
-        building.rename(venv)
+        try:
+            building.rename(venv)
+        except OSError:
+            # Another test run finished the same environment first: use that one.
+            if not _is_current(venv):
+                raise
     finally:
         shutil.rmtree(building, ignore_errors=True)
     # A virtualenv's scripts name their own directory: the renamed one is used by path
