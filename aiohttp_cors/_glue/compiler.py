@@ -190,22 +190,13 @@ class PolicyCompiler:
                     continue
                 if overrides_request_config(view):
                     chains.request_config_view = view
-                class_layer = view_layer(self._parser, view, method, resource, problems)
-                for view_method in methods:
-                    method_layer = handler_layer(
-                        self._parser,
-                        getattr(view, view_method.lower(), None),
-                        view_method,
-                        resource,
-                        problems,
-                    )
-                    chains.routed.setdefault(
-                        view_method,
-                        self._chain(method_layer, class_layer, route_layer, resource_layer),
-                    )
+                by_method, others = self._view_chains(
+                    view, methods, resource, problems, route_layer, resource_layer
+                )
+                for view_method, chain in by_method.items():
+                    chains.routed.setdefault(view_method, chain)
                 if chains.other is None:
-                    # Methods the view lacks get a 405 the page may read.
-                    chains.other = self._chain(class_layer, route_layer, resource_layer)
+                    chains.other = others
             if (whole or by_first_route) and chains.other is None:
                 chains.other = self._chain(resource_layer)
         return chains
@@ -381,23 +372,44 @@ class PolicyCompiler:
             return False
         return True
 
+    def _view_chains(
+        self,
+        view: type[AbstractView],
+        methods: Sequence[str],
+        resource: web.AbstractResource | None,
+        problems: ProblemCollector,
+        *below: Layer | None,
+    ) -> tuple[dict[str, tuple[ParsedConfig, ...]], tuple[ParsedConfig, ...]]:
+        """The chain of each of *view*'s *methods* (its ``@custom_cors``, then the class's
+        ``cors_config``, then the layers *below*), and the chain of the methods it lacks,
+        whose 405 a page may read."""
+        class_layer = view_layer(self._parser, view, hdrs.METH_ANY, resource, problems)
+        by_method = {
+            method: self._chain(
+                handler_layer(
+                    self._parser, getattr(view, method.lower(), None), method, resource, problems
+                ),
+                class_layer,
+                *below,
+            )
+            for method in methods
+        }
+        return by_method, self._chain(class_layer, *below)
+
     def view_policy(self, view: type[AbstractView]) -> ResourcePolicy:
         """A policy from *view*'s own config chain and the defaults, for a view reached
         in a way the compiler did not see (or a hand-made request)."""
         problems = ProblemCollector()
-        class_layer = view_layer(self._parser, view, hdrs.METH_ANY, None, problems)
-        tables: dict[str, OriginTable | None] = {}
-        for method in view_methods(view):
-            handler = getattr(view, method.lower(), None)
-            if is_exempt(handler):
-                tables[method] = None
-                continue
-            method_layer = handler_layer(self._parser, handler, method, None, problems)
-            tables[method] = self._table(self._chain(method_layer, class_layer))
+        served = view_methods(view)
+        exempt = [method for method in served if is_exempt(getattr(view, method.lower(), None))]
+        included = [method for method in served if method not in exempt]
+        by_method, others = self._view_chains(view, included, None, problems)
         problems.raise_if_any()
+        tables: dict[str, OriginTable | None] = dict.fromkeys(exempt)
+        tables.update((method, self._table(chain)) for method, chain in by_method.items())
         return ResourcePolicy(
             actual_tables=tables,
-            other_methods=self._table(self._chain(class_layer)),
+            other_methods=self._table(others),
             preflight_tables={
                 m: PreflightEntry(t, MethodGrant.ROUTED) for m, t in tables.items() if t is not None
             },
