@@ -17,7 +17,7 @@ from .__about__ import (
 )
 from ._core.errors import CorsConfigError, CorsSecurityWarning
 from ._core.options import ResourceOptions
-from ._core.origins import varies_on
+from ._core.varies import varies_on
 from ._glue.config import APP_CONFIG_KEY, CorsConfig, setup
 from ._glue.decorators import cors_exempt, custom_cors
 from ._glue.refusals import Refusal

@@ -203,3 +203,23 @@ def log_refusal(what: str, reason: str, request: web.Request) -> None:
             printable(str(request.path), 200),
             printable(str(route_label(request)), 200),
         )
+
+
+#: How long an async origin callable may take, by default, before the request's origin is
+#: refused.  A callable that looks the origin up (a database, a cache) answers in
+#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
+#: hung one from holding responses (and their connections) forever.
+DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
+
+
+def check_origin_timeout(value: object) -> float | None:
+    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(
+            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return float(value)

@@ -9,7 +9,7 @@ applies to which method of which resource and hands the chains to the core.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import hdrs, web
@@ -25,12 +25,12 @@ from .request_config import RequestConfigPolicy, overrides_request_config
 from .routing import (
     SUBAPP_RESOURCES,
     AppScope,
+    Handler,
     app_tree,
+    ensure_options_route,
     view_class,
     view_methods,
 )
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +329,7 @@ class PolicyCompiler:
             policy = self._build_policy(group, problems)
             if policy is None:
                 continue
-            if not self._ensure_options_route(group):
+            if not ensure_options_route(group, self._options_handler):
                 intercept_needed = True
             by_resource.update((resource, policy) for resource in group)
         problems.raise_if_any()
@@ -351,26 +351,6 @@ class PolicyCompiler:
             self._exempt_routes,
             floated,
         )
-
-    def _ensure_options_route(self, group: Sequence[web.AbstractResource]) -> bool:
-        """Make OPTIONS requests to the path reach the plugin's preflight handler.
-
-        Returns False when another handler already takes OPTIONS there (a '*' route, a
-        view, the user's own OPTIONS route, which keeps non-preflight OPTIONS requests);
-        preflights must then be caught by the middleware.
-        """
-        for resource in group:
-            for route in resource:
-                if route.method in (hdrs.METH_OPTIONS, hdrs.METH_ANY):
-                    return route.handler == self._options_handler
-        first = group[0]
-        if isinstance(first, web.StaticResource):
-            first.set_options_route(self._options_handler)
-        elif isinstance(first, web.Resource):
-            first.add_route(hdrs.METH_OPTIONS, self._options_handler)
-        else:
-            return False
-        return True
 
     def _view_chains(
         self,

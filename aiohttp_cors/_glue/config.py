@@ -20,6 +20,7 @@ from .._core.options import ResourceOptions
 from .._core.parsing import ConfigParser, Layer, parse_layer
 from .._core.policy import ResourcePolicy
 from .._core.table import ParsedConfig
+from .answering import DEFAULT_ORIGIN_TIMEOUT, check_origin_timeout
 from .compiler import CompiledPolicies, PolicyCompiler
 from .decorators import is_exempt
 from .describe import describe_app
@@ -46,25 +47,6 @@ AllRoutes = Union[bool, str, Sequence[str]]  # noqa: UP007
 #: What ``cors.add`` takes and gives back unchanged, so that
 #: ``route = cors.add(app.router.add_get(...))`` keeps the route's type.
 RoutingEntity = TypeVar("RoutingEntity", bound=Union[web.AbstractRoute, web.AbstractResource])  # noqa: UP007
-
-#: How long an async origin callable may take, by default, before the request's origin is
-#: refused.  A callable that looks the origin up (a database, a cache) answers in
-#: milliseconds; five seconds leaves room for a slow dependency under load while keeping a
-#: hung one from holding responses (and their connections) forever.
-DEFAULT_ORIGIN_TIMEOUT: Final = 5.0
-
-
-def check_origin_timeout(value: object) -> float | None:
-    """``origin_timeout`` as a number of seconds (None: no bound), or a clear error."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"origin_timeout must be a number of seconds or None, got {value!r}")
-    if not 0 < value < float("inf"):
-        raise ValueError(
-            f"origin_timeout must be a positive, finite number of seconds, got {value!r}"
-        )
-    return float(value)
 
 
 class CorsConfig:

@@ -42,8 +42,9 @@ from .answering import (
     warn_at_request_time,
     within_timeout,
 )
-from .compiler import CompiledPolicies, Handler
+from .compiler import CompiledPolicies
 from .refusals import RefusalNotifier
+from .routing import Handler
 
 
 class RequestHooks:

@@ -5,7 +5,7 @@ application tree below an app, and app-wide mode's path scope (``all_routes``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,6 +14,9 @@ from aiohttp.abc import AbstractView
 from aiohttp.web_urldispatcher import MatchedSubAppResource, PrefixedSubAppResource
 
 from .decorators import is_preflight_method
+
+#: A request handler, as aiohttp calls it.
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SUBAPP_RESOURCES: Final = (PrefixedSubAppResource, MatchedSubAppResource)
 PLAIN_RESOURCES: Final = (web.PlainResource, web.DynamicResource, web.StaticResource)
@@ -135,3 +138,25 @@ class AppScope:
                     return True
                 slash = path.find("/", slash + 1)
         return False
+
+
+def ensure_options_route(group: Sequence[web.AbstractResource], handler: Handler) -> bool:
+    """Make OPTIONS requests to the path of *group* (its resources) reach *handler*, the
+    plugin's preflight answer.
+
+    Returns False when another handler already takes OPTIONS there (a '*' route, a
+    view, the user's own OPTIONS route, which keeps non-preflight OPTIONS requests);
+    preflights must then be caught by the middleware.
+    """
+    for resource in group:
+        for route in resource:
+            if route.method in (hdrs.METH_OPTIONS, hdrs.METH_ANY):
+                return route.handler == handler
+    first = group[0]
+    if isinstance(first, web.StaticResource):
+        first.set_options_route(handler)
+    elif isinstance(first, web.Resource):
+        first.add_route(hdrs.METH_OPTIONS, handler)
+    else:
+        return False
+    return True
