@@ -305,3 +305,33 @@ async def test_a_view_works_with_corsconfig_made_without_setup(
     assert response.status == 200
     response = await client.get("/v", headers={"Origin": PAGE})
     assert response.headers[ACAO] == PAGE
+
+
+class GetOnlyOverrideView(web.View, CorsViewMixin):
+    """An override that says, as 0.8.1's own did, that it does not serve a method."""
+
+    @classmethod
+    def get_request_config(cls, request: web.Request, request_method: str) -> Mapping[Any, Any]:
+        if request_method != "GET":
+            raise KeyError(request_method)
+        return {PARTNER: ResourceOptions()}
+
+    async def get(self) -> web.Response:
+        return web.Response(text="v")
+
+    async def post(self) -> web.Response:
+        return web.Response(text="v")
+
+
+async def test_an_override_raising_key_error_refuses_the_method(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    app = web.Application()
+    cors = aiohttp_cors.setup(app)
+    cors.add(app.router.add_route("*", "/v", GetOnlyOverrideView))
+    client = await aiohttp_client(app)
+    response = await client.options("/v", headers=preflight(PARTNER, "GET"))
+    assert response.status == 200
+    response = await client.options("/v", headers=preflight(PARTNER, "POST"))
+    assert response.status == 403
+    assert "request method 'POST' is not allowed" in await response.text()

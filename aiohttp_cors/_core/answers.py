@@ -121,9 +121,7 @@ class ActualAnswer:
             if merged is not None:
                 headers[VARY] = merged
         if vary_extra is not None:
-            merged = vary_with(headers.getall(VARY, ()), vary_extra)
-            if merged is not None:
-                headers[VARY] = merged
+            _merge_vary(headers, vary_extra)
         for name in self.remove_headers:
             if name in headers:
                 del headers[name]
@@ -157,9 +155,7 @@ class PreflightAnswer:
         if self.refusal is not None:
             headers.add(*NOSNIFF)
         if vary_extra is not None:
-            merged = vary_with(headers.getall(VARY, ()), vary_extra)
-            if merged is not None:
-                headers[VARY] = merged
+            _merge_vary(headers, vary_extra)
         return CIMultiDictProxy(headers)
 
 
@@ -193,6 +189,13 @@ _NO_ORIGIN: Final = refuse_preflight(NO_ORIGIN_TEXT)
 _NO_METHOD: Final = refuse_preflight(NO_METHOD_TEXT)
 _NO_ORIGINS: Final = refuse_preflight(NO_ORIGINS_TEXT)
 _SEVERAL_ORIGINS: Final = refuse_preflight(SEVERAL_ORIGINS_TEXT)
+
+
+def _merge_vary(headers: CIMultiDict[str], names: str) -> None:
+    """Merge *names* (a ``Vary`` value) into the headers' ``Vary``, never overwriting it."""
+    merged = vary_with(headers.getall(VARY, ()), names)
+    if merged is not None:
+        headers[VARY] = merged
 
 
 def method_refusal(method: str, origin: str) -> PreflightAnswer:

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .._core.answers import ActualAnswer, HandshakeAnswer, PreflightAnswer
+from .._core.answers import ActualAnswer, HandshakeAnswer, PreflightAnswer, method_refusal
 from .._core.errors import ProblemCollector, logger
 from .._core.headers import printable
 from .._core.parsing import ConfigParser
@@ -168,8 +168,7 @@ class RequestConfigPolicy(ResourcePolicy):
             return super().preflight(origins, method, request_headers, private_network, request)
         policy = self._policy_for(request, method)
         if policy is None:  # the view does not serve the method
-            policy = self._compile(())
-            policy.preflight_tables.pop(method, None)
+            return method_refusal(method, origins[0])
         return policy.preflight(origins, method, request_headers, private_network, request)
 
     def handshake(
